@@ -1,0 +1,68 @@
+# The course's commands. Two matter to a learner: `make lab` and `make test`.
+# Both create .venv (once) and install the project into it.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+# Jupyter and IPython keep their state inside .venv, so tests leave no traces in
+# the home folder and see no user settings (the IPython profile turns colours off).
+JUPYTER_HOME := $(abspath $(VENV))/jupyter-home
+export JUPYTER_CONFIG_DIR  := $(JUPYTER_HOME)/config
+export JUPYTER_DATA_DIR    := $(JUPYTER_HOME)/data
+export JUPYTER_RUNTIME_DIR := $(JUPYTER_HOME)/runtime
+export IPYTHONDIR          := $(JUPYTER_HOME)/ipython
+export JUPYTER_PLATFORM_DIRS := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+# Jupyter refuses to run as root unless told; CI containers run as root, laptops do not.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# With no display (a server, a container, CI) do not try to open a browser.
+NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
+
+PYTEST_ARGS ?=
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb solutions/*.ipynb))
+
+.PHONY: help setup lab test test-fast notebooks exercises clean
+
+help:
+	@echo "make lab        open JupyterLab on the course (honours JUPYTER_PORT, JUPYTER_TOKEN)"
+	@echo "make test       run every test: the package and every notebook (strict nbval)"
+	@echo "make notebooks  re-run every lesson and solution in a fresh kernel, saving outputs"
+	@echo "                (one: make notebooks NOTEBOOKS=notebooks/01_jwt_by_hand.ipynb)"
+	@echo "make exercises  regenerate exercises/ from solutions/ (and run them)"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --compile -e ".[dev]"
+	touch $(STAMP)
+
+# An IPython profile for the kernels that `make test` and `make notebooks` start:
+# no colour codes in tracebacks, so nothing with escape sequences is compared or saved.
+PROFILE := $(IPYTHONDIR)/profile_default/ipython_kernel_config.py
+$(PROFILE):
+	mkdir -p $(dir $(PROFILE)) $(JUPYTER_CONFIG_DIR) $(JUPYTER_DATA_DIR) $(JUPYTER_RUNTIME_DIR)
+	printf 'c.InteractiveShell.colors = "nocolor"\nc.InteractiveShell.xmode = "Plain"\n' > $@
+	cp $@ $(dir $(PROFILE))ipython_config.py
+
+setup: $(STAMP) $(PROFILE)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) $(NO_BROWSER) --ServerApp.root_dir="$(CURDIR)" notebooks/00_start_here.ipynb
+
+test: $(STAMP) $(PROFILE)
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# Re-execute notebooks in place, top to bottom, each in a fresh kernel.
+# One notebook: make notebooks NOTEBOOKS=solutions/01_jwt_by_hand.ipynb (a solution also
+# regenerates its exercise).
+notebooks: $(STAMP) $(PROFILE)
+	$(PY) -m jwt_course._notebooks execute $(NOTEBOOKS)
+
+exercises: $(STAMP) $(PROFILE)
+	$(PY) -m jwt_course._notebooks exercises
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,120 @@
+"""Course tooling: run notebooks in place and generate exercises from solutions.
+
+Used by the Makefile (``make notebooks``, ``make exercises``) and by the tests;
+learners never need it.
+
+    python -m jwt_course._notebooks execute notebooks/01_jwt_by_hand.ipynb
+    python -m jwt_course._notebooks execute solutions/01_jwt_by_hand.ipynb  # + its exercise
+    python -m jwt_course._notebooks exercises                               # every exercise
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+EXERCISES = ROOT / "exercises"
+
+BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\s*$")
+END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
+STUB = "...  # your code here"
+EXECUTE_TIMEOUT_S = 60
+
+
+class MarkerError(ValueError):
+    """A solution cell has unbalanced ``# BEGIN SOLUTION`` / ``# END SOLUTION`` markers."""
+
+
+def strip_solutions(source: str) -> str:
+    """Replace every marked solution block in one cell's source by a stub that runs."""
+    out: list[str] = []
+    inside = False
+    for number, line in enumerate(source.splitlines(), start=1):
+        begin = BEGIN.match(line)
+        if begin:
+            if inside:
+                raise MarkerError(f"line {number}: BEGIN SOLUTION inside another block")
+            inside = True
+            out.append(begin.group("indent") + STUB)
+        elif END.match(line):
+            if not inside:
+                raise MarkerError(f"line {number}: END SOLUTION without BEGIN")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise MarkerError("BEGIN SOLUTION without END SOLUTION")
+    return "\n".join(out)
+
+
+def make_exercise(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return the exercise notebook for a solution notebook: stubs, no outputs."""
+    exercise = nbformat.from_dict(solution)
+    for cell in exercise.cells:
+        if cell.cell_type == "code":
+            cell.source = strip_solutions(cell.source)
+            cell.outputs = []
+            cell.execution_count = None
+        elif cell.cell_type == "markdown":
+            cell.source = cell.source.replace("(solutions)", "(exercises)")
+    return exercise
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in a fresh kernel; an error stops the run."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    client = NotebookClient(
+        nb,
+        timeout=EXECUTE_TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    client.execute()
+    return nb
+
+
+def execute_in_place(path: Path) -> None:
+    """Run the notebook at ``path`` in a fresh kernel and save it with its outputs."""
+    nb = nbformat.read(path, as_version=4)
+    execute(nb, path.parent)
+    nbformat.write(nb, path)
+
+
+def write_exercise(solution_path: Path) -> Path:
+    """Regenerate and run ``exercises/NN_name.ipynb`` from one solution notebook."""
+    EXERCISES.mkdir(exist_ok=True)
+    target = EXERCISES / solution_path.name
+    exercise = make_exercise(nbformat.read(solution_path, as_version=4))
+    execute(exercise, EXERCISES)
+    nbformat.write(exercise, target)
+    return target
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["execute"]:
+        for name in argv[1:]:
+            path = Path(name).resolve()
+            print(f"executing {name}", flush=True)
+            execute_in_place(path)
+            if path.parent == SOLUTIONS:
+                print(f"writing   {write_exercise(path).relative_to(ROOT)}", flush=True)
+        return 0
+    if argv == ["exercises"]:
+        for path in sorted(SOLUTIONS.glob("*.ipynb")):
+            print(f"writing   {write_exercise(path).relative_to(ROOT)}", flush=True)
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
