@@ -1,0 +1,70 @@
+"""solutions/ is the single source of exercises/: the generator and the staleness check."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from jwt_course._notebooks import EXERCISES, SOLUTIONS, STUB, MarkerError, make_exercise, strip_solutions
+
+SOLUTION_FILES = sorted(SOLUTIONS.glob("*.ipynb"))
+
+
+def test_block_is_replaced_by_an_indented_stub():
+    source = "def f(x):\n    # BEGIN SOLUTION\n    y = x + 1\n    return y\n    # END SOLUTION\n\nq1.check()"
+    assert strip_solutions(source) == f"def f(x):\n    {STUB}\n\nq1.check()"
+
+
+def test_generated_stub_runs_and_returns_none():
+    namespace: dict = {}
+    exec(strip_solutions("def f(x):\n    # BEGIN SOLUTION\n    return x\n    # END SOLUTION"), namespace)
+    assert namespace["f"](1) is None
+
+
+def test_code_outside_markers_is_kept():
+    assert strip_solutions("a = 1\nb = 2") == "a = 1\nb = 2"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "# BEGIN SOLUTION\nx = 1",
+        "x = 1\n# END SOLUTION",
+        "# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION",
+    ],
+)
+def test_unbalanced_markers_are_an_error(source):
+    with pytest.raises(MarkerError):
+        strip_solutions(source)
+
+
+def test_make_exercise_clears_outputs_and_keeps_the_solution_notebook_intact():
+    solution = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION")]
+    )
+    solution.cells[0].outputs = [nbformat.v4.new_output("stream", text="q1: correct!\n")]
+    exercise = make_exercise(solution)
+    assert exercise.cells[0].outputs == []
+    assert "return 1" not in exercise.cells[0].source
+    assert "return 1" in solution.cells[0].source
+
+
+def test_every_solution_has_an_exercise_and_back():
+    exercises = {p.name for p in EXERCISES.glob("*.ipynb")}
+    assert exercises == {p.name for p in SOLUTION_FILES}
+
+
+@pytest.mark.parametrize("path", SOLUTION_FILES, ids=lambda p: p.name)
+def test_solution_notebook_has_marked_solutions(path):
+    nb = nbformat.read(path, as_version=4)
+    assert any("# BEGIN SOLUTION" in cell.source for cell in nb.cells if cell.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", SOLUTION_FILES, ids=lambda p: p.name)
+def test_committed_exercise_is_up_to_date(path):
+    expected = make_exercise(nbformat.read(path, as_version=4))
+    committed = nbformat.read(EXERCISES / path.name, as_version=4)
+    got = [(c.cell_type, c.source) for c in committed.cells]
+    want = [(c.cell_type, c.source) for c in expected.cells]
+    assert got == want, f"exercises/{path.name} is stale: run `make exercises`"
+    assert not any("SOLUTION" in source for _, source in got)

@@ -1,0 +1,90 @@
+"""The project's own files agree with each other: dependencies, README, exports, notebooks."""
+
+from __future__ import annotations
+
+import __future__
+import json
+import re
+import tomllib
+
+import pytest
+import yaml
+
+import jwt_course
+from jwt_course.course import CHAPTERS, ROOT
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+NOTEBOOKS = sorted(
+    p for folder in ("notebooks", "solutions", "exercises") for p in (ROOT / folder).glob("*.ipynb")
+)
+
+
+def _requirement(spec: str) -> tuple[str, str]:
+    name, bound = re.match(r"^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*(.*)$", spec.strip()).groups()
+    return name.lower().replace("_", "-"), bound.replace(" ", "")
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    project = PYPROJECT["project"]
+    wanted = dict(map(_requirement, project["dependencies"] + project["optional-dependencies"]["dev"]))
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = dict(_requirement(d) for d in env["dependencies"] if isinstance(d, str))
+    assert "conda-forge" in env["channels"]
+    assert {name: conda.get(name) for name in wanted} == wanted
+    assert conda["python"] == project["requires-python"]
+
+
+def test_environment_yml_installs_the_project_editable():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-e ." in pip
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    assert "make test" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda ch: ch.number)
+def test_readme_course_map_lists_every_chapter_with_its_status(chapter):
+    readme = (ROOT / "README.md").read_text()
+    row = next((line for line in readme.splitlines() if line.startswith(f"| {chapter.number} ")), None)
+    assert row is not None, f"chapter {chapter.number} missing from the README's course map"
+    assert f"{chapter.minutes} min" in row
+    if chapter.exists():
+        assert f"notebooks/{chapter.filename}" in row
+    else:
+        assert "coming" in row
+
+
+@pytest.mark.parametrize("chapter", [ch for ch in CHAPTERS if ch.exists()], ids=lambda ch: ch.number)
+def test_chapters_with_exercises_have_a_solution_notebook(chapter):
+    assert (ROOT / "solutions" / chapter.filename).is_file() == chapter.has_exercises
+
+
+def test_package_exports_exactly_its_public_names():
+    future = set(__future__.all_feature_names)
+    public = {name for name in vars(jwt_course) if not name.startswith("_") and name not in future}
+    modules = {name for name in public if type(getattr(jwt_course, name)).__name__ == "module"}
+    assert set(jwt_course.__all__) == public - modules
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_notebook_is_committed_clean_and_run_top_to_bottom(path):
+    nb = json.loads(path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), "run it with `make notebooks`"
+    outputs = json.dumps([c.get("outputs", []) for c in code])
+    assert '"output_type": "error"' not in outputs
+    assert not re.search(r"/(root|home|tmp|work|Users)/", outputs), "a local path in an output"
+    assert "\\u001b[" not in outputs, "colour codes in an output"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+def test_lesson_opens_and_closes_as_the_conventions_say(path):
+    text = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown")
+    headings = ["What you'll learn", "What you need", "Key points", "Further reading"]
+    if not path.name.startswith("00"):
+        headings.append("Interview questions")
+    for heading in headings:
+        assert heading.lower() in text.lower(), f"{path.name}: no '{heading}'"
