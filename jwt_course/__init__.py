@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .serving import Server, serve
+
+__all__: list[str] = ["Server", "serve"]
