@@ -1,0 +1,419 @@
+"""The course's demo API: login, Bearer-protected routes, refresh and revocation.
+
+``create_app(Settings(...))`` returns a FastAPI app; run it in a notebook with
+``jwt_course.serve(app)``. Routes:
+
+============================  ==========================================================
+``GET /health``               unprotected, ``{"status": "ok"}``
+``POST /login``               JSON ``{"username", "password"}`` -> a token pair
+``POST /token``               the same as an OAuth2 password form (Swagger's Authorize)
+``GET /me``                   any valid access token -> ``{"username", "role", ...}``
+``GET /admin``                role ``admin`` only (403 ``insufficient_scope`` otherwise)
+``POST /refresh``             JSON ``{"refresh_token"}`` -> a new pair (rotation)
+``POST /logout``              Bearer -> 204; the token and its family are revoked
+``GET /ticks``                a slow text stream that stops when the client leaves
+============================  ==========================================================
+
+A token pair is ``{"access_token", "refresh_token", "token_type": "bearer",
+"expires_in"}``. Both tokens of a login share a family id (claim ``fam``); refresh
+tokens rotate, and presenting a used one revokes the whole family (see
+:mod:`jwt_course.store`). Errors follow RFC 6750: 401 with ``WWW-Authenticate: Bearer``
+(plus ``error="invalid_token"`` when a token was sent), 403 with
+``error="insufficient_scope"``, and every body is JSON ``{"detail": ...}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from pydantic import BaseModel, Field
+
+from .passwords import DUMMY_HASH, hash_password, verify_password
+from .store import RevocationStore
+from .tokens import ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE, TokenSigner, min_secret_bytes
+
+__all__ = ["DEMO_USERS", "Settings", "User", "create_app"]
+
+_MAX_AUTHORIZATION_LENGTH = 4096 + len("Bearer ")
+
+
+@dataclass(frozen=True)
+class User:
+    """A user of the demo API: name, role and scrypt password hash."""
+
+    username: str
+    role: str
+    password_hash: str = field(repr=False)
+
+    @classmethod
+    def create(cls, username: str, password: str, role: str = "user") -> User:
+        """A user whose ``password`` is hashed now (see :mod:`jwt_course.passwords`)."""
+        return cls(username=username, role=role, password_hash=hash_password(password))
+
+
+#: The demo accounts, as (username, password, role).
+DEMO_USERS: tuple[tuple[str, str, str], ...] = (
+    ("alice", "wonderland", "user"),
+    ("bob", "builder", "admin"),
+)
+
+
+@functools.cache
+def _demo_users() -> dict[str, User]:
+    return {name: User.create(name, password, role) for name, password, role in DEMO_USERS}
+
+
+def _default_users() -> dict[str, User]:
+    return dict(_demo_users())
+
+
+def _random_secret() -> str:
+    return secrets.token_urlsafe(64)  # 86 characters: enough for HS512 too
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Configuration of the demo API; every field has a safe default.
+
+    ``secret_key`` defaults to a fresh random secret (never a constant) and must be
+    at least as long as the algorithm's hash (32 bytes for HS256, RFC 7518 §3.2).
+    ``database`` is ``":memory:"`` or a SQLite file path (revocations survive a
+    restart). ``users`` maps usernames to :class:`User`; default: alice (user) and bob
+    (admin). ``clock`` returns epoch seconds; pass a fixed function to make expiry
+    reproducible in a notebook.
+    """
+
+    secret_key: str | bytes = field(default_factory=_random_secret, repr=False)
+    algorithm: str = "HS256"
+    issuer: str = "https://jwt-course.example"
+    audience: str = "jwt-course-api"
+    access_ttl_seconds: int = 900
+    refresh_ttl_seconds: int = 604800
+    database: str = ":memory:"
+    users: Mapping[str, User] = field(default_factory=_default_users, repr=False)
+    clock: Callable[[], float] = field(default=time.time, repr=False)
+
+    def __post_init__(self) -> None:
+        minimum = min_secret_bytes(self.algorithm)  # ValueError for unsupported ones
+        secret = self.secret_key
+        if not isinstance(secret, str | bytes):
+            raise TypeError("secret_key must be str or bytes")
+        size = len(secret.encode("utf-8") if isinstance(secret, str) else secret)
+        if size < minimum:
+            raise ValueError(
+                f"secret_key is {size} bytes; {self.algorithm} needs at least {minimum}"
+                " (RFC 7518 §3.2). Make one with: python -c 'import secrets;"
+                " print(secrets.token_urlsafe(64))'"
+            )
+        for name in ("issuer", "audience", "database"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise ValueError(f"{name} must be a non-empty string")
+        for name in ("access_ttl_seconds", "refresh_ttl_seconds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``JWT_COURSE_*`` environment variables (or ``environ``).
+
+        Reads ``JWT_COURSE_SECRET_KEY``, ``_ALGORITHM``, ``_ISSUER``, ``_AUDIENCE``,
+        ``_ACCESS_TTL_SECONDS``, ``_REFRESH_TTL_SECONDS`` and ``_DATABASE``; unset
+        variables keep the defaults. A bad value raises ``ValueError`` naming the
+        variable. Keyword ``overrides`` win over the environment.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in ("secret_key", "algorithm", "issuer", "audience", "database"):
+            raw = env.get(f"JWT_COURSE_{name.upper()}")
+            if raw is not None:
+                values[name] = raw
+        for name in ("access_ttl_seconds", "refresh_ttl_seconds"):
+            variable = f"JWT_COURSE_{name.upper()}"
+            raw = env.get(variable)
+            if raw is not None:
+                try:
+                    values[name] = int(raw.strip())
+                except ValueError:
+                    raise ValueError(f"{variable} must be an integer, got {raw!r}") from None
+        values.update(overrides)
+        try:
+            return cls(**values)
+        except ValueError as exc:
+            raise ValueError(f"invalid JWT_COURSE_* setting: {exc}") from None
+
+
+class LoginRequest(BaseModel):
+    """Body of ``POST /login``."""
+
+    username: str = Field(min_length=1, max_length=256)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class RefreshRequest(BaseModel):
+    """Body of ``POST /refresh``."""
+
+    refresh_token: str = Field(min_length=1, max_length=8192)
+
+
+class TokenPair(BaseModel):
+    """A login's tokens, in the OAuth2 token-response shape (RFC 6749 §5.1)."""
+
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+def _quoted(text: str) -> str:
+    # RFC 6750 §3: error_description is printable ASCII without '"' and '\'.
+    return re.sub(r'[^\x20-\x7e]|["\\]', "'", text)
+
+
+def _unauthorized(detail: str, *, token_sent: bool = True) -> HTTPException:
+    challenge = "Bearer"
+    if token_sent:
+        challenge += f' error="invalid_token", error_description="{_quoted(detail)}"'
+    return HTTPException(401, detail=detail, headers={"WWW-Authenticate": challenge})
+
+
+def _forbidden(detail: str) -> HTTPException:
+    challenge = f'Bearer error="insufficient_scope", error_description="{_quoted(detail)}"'
+    return HTTPException(403, detail=detail, headers={"WWW-Authenticate": challenge})
+
+
+class _Api:
+    """The state behind one app: settings, signer, store and the route logic."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.signer = TokenSigner.hmac(
+            settings.secret_key,
+            algorithm=settings.algorithm,
+            issuer=settings.issuer,
+            audience=settings.audience,
+            clock=settings.clock,
+        )
+        self.store = RevocationStore(settings.database)
+
+    def authenticate(self, username: str, password: str) -> User:
+        user = self.settings.users.get(username)
+        # Unknown users are checked against a dummy hash: same cost, same answer.
+        valid = verify_password(password, user.password_hash if user else DUMMY_HASH)
+        if user is None or not valid:
+            raise HTTPException(
+                401,
+                detail="incorrect username or password",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return user
+
+    def issue_pair(self, user: User, fam: str, refresh_jti: str, now: int) -> TokenPair:
+        settings = self.settings
+        access = self.signer.encode(
+            {
+                "sub": user.username,
+                "role": user.role,
+                "iat": now,
+                "exp": now + settings.access_ttl_seconds,
+                "jti": secrets.token_urlsafe(16),
+                "fam": fam,
+            },
+            ACCESS_TOKEN_TYPE,
+        )
+        refresh = self.signer.encode(
+            {
+                "sub": user.username,
+                "iat": now,
+                "exp": now + settings.refresh_ttl_seconds,
+                "jti": refresh_jti,
+                "fam": fam,
+            },
+            REFRESH_TOKEN_TYPE,
+        )
+        return TokenPair(
+            access_token=access, refresh_token=refresh, expires_in=settings.access_ttl_seconds
+        )
+
+    def login(self, username: str, password: str) -> TokenPair:
+        user = self.authenticate(username, password)
+        now = int(self.settings.clock())
+        fam, refresh_jti = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+        expires_at = now + self.settings.refresh_ttl_seconds
+        self.store.start_family(self.signer.issuer, fam, user.username, refresh_jti, expires_at, now)
+        return self.issue_pair(user, fam, refresh_jti, now)
+
+    def refresh(self, token: str) -> TokenPair:
+        try:
+            claims = self.signer.decode(token, REFRESH_TOKEN_TYPE, ["sub", "fam"])
+        except jwt.PyJWTError as exc:
+            raise _unauthorized(f"invalid refresh token: {exc}") from None
+        user = self.settings.users.get(claims["sub"])
+        if user is None:
+            raise _unauthorized("invalid refresh token: unknown user")
+        now = int(self.settings.clock())
+        new_jti = secrets.token_urlsafe(16)
+        outcome = self.store.rotate(
+            self.signer.issuer,
+            claims["fam"],
+            claims["jti"],
+            new_jti,
+            now + self.settings.refresh_ttl_seconds,
+            now,
+        )
+        if outcome == "reuse":
+            raise _unauthorized("refresh token reuse detected: the whole session is revoked")
+        if outcome == "revoked":
+            raise _unauthorized("refresh token revoked")
+        if outcome == "unknown":
+            raise _unauthorized("refresh token unknown or expired")
+        return self.issue_pair(user, claims["fam"], new_jti, now)
+
+    def access_claims(self, authorization: str | None) -> dict[str, Any]:
+        if authorization is None:
+            raise _unauthorized("not authenticated", token_sent=False)
+        if len(authorization) > _MAX_AUTHORIZATION_LENGTH:
+            raise _unauthorized("Authorization header too long")
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or " " in token:
+            raise _unauthorized("Authorization header must be 'Bearer <token>'")
+        try:
+            claims = self.signer.decode(token, ACCESS_TOKEN_TYPE, ["sub", "role", "fam"])
+        except jwt.PyJWTError as exc:  # not only InvalidTokenError: InvalidKeyError too
+            raise _unauthorized(f"invalid token: {exc}") from None
+        if self.store.is_rejected(self.signer.issuer, claims["jti"], claims["fam"]):
+            raise _unauthorized("invalid token: revoked")
+        return claims
+
+    def logout(self, claims: dict[str, Any]) -> None:
+        now = int(self.settings.clock())
+        issuer = self.signer.issuer
+        self.store.deny_token(issuer, claims["jti"], claims["exp"], now)
+        self.store.revoke_family(
+            issuer, claims["fam"], now, keep_until=now + self.settings.access_ttl_seconds
+        )
+
+
+# Declared for OpenAPI (Swagger's Authorize button posts the form to /token); the
+# header itself is parsed by _Api.access_claims so that every failure is a 401 we shape.
+_oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
+
+
+async def _current_claims(
+    request: Request, _: Annotated[str | None, Depends(_oauth2_scheme)]
+) -> dict[str, Any]:
+    api: _Api = request.app.state.api
+    return api.access_claims(request.headers.get("authorization"))
+
+
+Claims = Annotated[dict[str, Any], Depends(_current_claims)]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the demo API. ``settings=None`` reads :meth:`Settings.from_env`.
+
+    ``app.state`` holds ``settings``, ``store`` (a :class:`RevocationStore`; call
+    ``app.state.store.close()`` when done with a file database), ``ticks_sent`` and
+    ``last_stream_disconnected`` (for ``GET /ticks``).
+    """
+    settings = Settings.from_env() if settings is None else settings
+    api = _Api(settings)
+    app = FastAPI(
+        title="JWT course demo API",
+        description="Login, Bearer tokens, refresh rotation and revocation.",
+    )
+    app.state.api = api
+    app.state.settings = settings
+    app.state.store = api.store
+    app.state.signer = api.signer
+    app.state.ticks_sent = 0
+    app.state.last_stream_disconnected = False
+
+    @app.exception_handler(Exception)
+    async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        """Unprotected liveness check."""
+        return {"status": "ok"}
+
+    @app.post("/login", responses={401: {"description": "Bad credentials"}})
+    def login(body: LoginRequest) -> TokenPair:
+        """Log in with a JSON body; returns an access and a refresh token."""
+        return api.login(body.username, body.password)
+
+    @app.post("/token", responses={401: {"description": "Bad credentials"}})
+    def token(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenPair:
+        """OAuth2 password grant (form fields ``username``, ``password``)."""
+        return api.login(form.username, form.password)
+
+    @app.post("/refresh", responses={401: {"description": "Invalid or reused token"}})
+    def refresh(body: RefreshRequest) -> TokenPair:
+        """Trade a refresh token for a new pair; the presented one is used up."""
+        return api.refresh(body.refresh_token)
+
+    @app.get("/me", responses={401: {"description": "Missing or invalid token"}})
+    async def me(claims: Claims) -> dict[str, Any]:
+        """Who the access token belongs to."""
+        return {"username": claims["sub"], "role": claims["role"], "exp": claims["exp"]}
+
+    @app.get("/admin", responses={403: {"description": "Not an admin"}})
+    async def admin(claims: Claims) -> dict[str, str]:
+        """For role ``admin`` only."""
+        if claims["role"] != "admin":
+            raise _forbidden("admin role required")
+        return {"username": claims["sub"], "role": claims["role"], "message": "welcome, admin"}
+
+    @app.post("/logout", status_code=204)
+    def logout(claims: Claims) -> Response:
+        """Revoke this access token (by ``jti``) and its login's refresh family."""
+        api.logout(claims)
+        return Response(status_code=204)
+
+    @app.get("/ticks", response_class=StreamingResponse)
+    async def ticks(
+        request: Request,
+        claims: Claims,
+        count: Annotated[int, Query(ge=1, le=1000)] = 10,
+        interval: Annotated[float, Query(ge=0, le=1)] = 0.1,
+    ) -> StreamingResponse:
+        """Stream ``tick i`` lines; stop as soon as the client disconnects.
+
+        Before each tick the generator asks ``request.is_disconnected()`` (a
+        cooperative cancellation check); Starlette may also cancel it directly.
+        ``app.state.ticks_sent`` counts ticks delivered, and
+        ``app.state.last_stream_disconnected`` says how the last stream ended.
+        """
+
+        async def lines() -> AsyncIterator[str]:
+            app.state.last_stream_disconnected = False
+            try:
+                for i in range(count):
+                    if await request.is_disconnected():
+                        app.state.last_stream_disconnected = True
+                        return
+                    yield f"tick {i}\n"
+                    app.state.ticks_sent += 1
+                    if interval and i + 1 < count:
+                        await asyncio.sleep(interval)
+            except asyncio.CancelledError:
+                app.state.last_stream_disconnected = True
+                raise
+
+        return StreamingResponse(lines(), media_type="text/plain")
+
+    return app
