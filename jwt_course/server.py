@@ -42,7 +42,7 @@ from pydantic import BaseModel, Field
 
 from .passwords import DUMMY_HASH, hash_password, verify_password
 from .store import RevocationStore
-from .tokens import ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE, TokenSigner, min_secret_bytes
+from .tokens import ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE, TokenSigner, check_secret
 
 __all__ = ["DEMO_USERS", "Settings", "User", "create_app"]
 
@@ -106,17 +106,7 @@ class Settings:
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
     def __post_init__(self) -> None:
-        minimum = min_secret_bytes(self.algorithm)  # ValueError for unsupported ones
-        secret = self.secret_key
-        if not isinstance(secret, str | bytes):
-            raise TypeError("secret_key must be str or bytes")
-        size = len(secret.encode("utf-8") if isinstance(secret, str) else secret)
-        if size < minimum:
-            raise ValueError(
-                f"secret_key is {size} bytes; {self.algorithm} needs at least {minimum}"
-                " (RFC 7518 §3.2). Make one with: python -c 'import secrets;"
-                " print(secrets.token_urlsafe(64))'"
-            )
+        check_secret(self.secret_key, self.algorithm)
         for name in ("issuer", "audience", "database"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise ValueError(f"{name} must be a non-empty string")

@@ -25,6 +25,7 @@ __all__ = [
     "MAX_TOKEN_LENGTH",
     "REFRESH_TOKEN_TYPE",
     "TokenSigner",
+    "check_secret",
     "min_secret_bytes",
 ]
 
@@ -48,6 +49,28 @@ def min_secret_bytes(algorithm: str) -> int:
             f"algorithm {algorithm!r} is not supported yet; use one of {supported}"
             " (public-key algorithms come with jwt_course.keys in chapter 05)"
         ) from None
+
+
+def check_secret(secret: str | bytes, algorithm: str) -> None:
+    """Raise ``ValueError`` unless ``secret`` is a usable HMAC key for ``algorithm``.
+
+    Refused: unsupported algorithms, secrets shorter than the hash, and secrets that
+    look like a PEM/SSH public key (PyJWT refuses those as HMAC keys, RFC 8725 §2.1).
+    """
+    minimum = min_secret_bytes(algorithm)
+    if not isinstance(secret, str | bytes):
+        raise ValueError("secret_key must be str or bytes")
+    raw = secret.encode("utf-8") if isinstance(secret, str) else secret
+    if len(raw) < minimum:
+        raise ValueError(
+            f"secret_key is {len(raw)} bytes; {algorithm} needs at least {minimum}"
+            " (RFC 7518 §3.2). Make one with: python -c 'import secrets;"
+            " print(secrets.token_urlsafe(64))'"
+        )
+    try:
+        jwt.get_algorithm_by_name(algorithm).prepare_key(raw)
+    except jwt.InvalidKeyError as exc:
+        raise ValueError(f"secret_key cannot be an HMAC secret: {exc}") from None
 
 
 def _validate_typ(header: dict[str, Any], expected: str) -> None:
