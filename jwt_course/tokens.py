@@ -166,14 +166,17 @@ class TokenSigner:
     def decode(self, token: str, typ: str, require: Sequence[str]) -> dict[str, Any]:
         """Verify ``token`` as type ``typ`` and return its claims.
 
-        Checks, in order: length, signature with the one configured algorithm, ``typ``,
+        Checks, in order: length, ``typ``, signature with the one configured algorithm,
         required claims, ``iss``, ``aud``, then ``exp``/``iat``/``nbf`` against
         ``clock``. Raises a ``jwt.PyJWTError`` subclass on any failure.
         """
         if len(token) > MAX_TOKEN_LENGTH:
             raise jwt.DecodeError(f"token longer than {MAX_TOKEN_LENGTH} characters")
+        # The type is checked first, on the unverified header: a token of the wrong
+        # type is refused whatever else it holds (nothing in it is trusted yet).
+        _validate_typ(jwt.get_unverified_header(token), typ)
         required = sorted({"exp", "iat", "iss", "aud", "jti", *require})
-        decoded = self._jwt.decode_complete(
+        payload: dict[str, Any] = self._jwt.decode(
             token,
             self._verifying_key,
             algorithms=[self.algorithm],
@@ -187,8 +190,6 @@ class TokenSigner:
                 "verify_nbf": False,
             },
         )
-        _validate_typ(decoded["header"], typ)
-        payload: dict[str, Any] = decoded["payload"]
         _validate_numeric(payload, ("exp", "iat", "nbf"))
         _validate_strings(payload, [c for c in required if c not in ("exp", "iat", "aud")])
         now = self.clock()
