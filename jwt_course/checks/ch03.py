@@ -65,7 +65,7 @@ def _alg_none_token() -> str:
     return f"{header}.{body}."
 
 
-def _outcome(fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:
+def _outcome(fn: Callable[..., Any], *args: Any, what: str = "") -> tuple[str, Any]:
     """Run the learner's function: ("returned", value) or ("http", HTTPException).
 
     Any other exception is a failure: in a FastAPI app it would become a 500.
@@ -78,8 +78,9 @@ def _outcome(fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:
         raise NotSolved from None
     except Exception as exc:
         shown = ", ".join(_show(a) for a in args)
+        case = f"for {what}, " if what else ""
         raise Failure(
-            f"{getattr(fn, '__name__', 'your function')}({shown}) raised "
+            f"{case}{getattr(fn, '__name__', 'your function')}({shown}) raised "
             f"{type(exc).__name__}: {exc}. In a FastAPI app that is a 500 Internal Server Error; "
             "raise HTTPException instead"
         ) from None
@@ -166,7 +167,7 @@ def bearer_claims(authorization: str | None) -> dict:
             raise Failure(f"expected a function, got {type(answer).__name__}")
         accepted, no_token, invalid = _q1_cases()
         for what, header in accepted:
-            kind, value = _outcome(answer, header)
+            kind, value = _outcome(answer, header, what=what)
             if kind == "returned" and (value is None or value is Ellipsis):
                 raise NotSolved
             if kind == "http":
@@ -174,7 +175,7 @@ def bearer_claims(authorization: str | None) -> dict:
             if not isinstance(value, dict) or value.get("sub") != "alice":
                 raise Failure(f"for {what} it returned {_show(value)}; expected the claims dict (sub 'alice')")
         for what, header in no_token:
-            kind, value = _outcome(answer, header)
+            kind, value = _outcome(answer, header, what=what)
             self._expect_401(what, header, kind, value)
             challenge = _www_authenticate(value)
             if header in (None, "") and "error=" in challenge:
@@ -183,7 +184,7 @@ def bearer_claims(authorization: str | None) -> dict:
                     "RFC 6750 §3.1 says to send just 'Bearer' (no error code)"
                 )
         for what, header in invalid:
-            kind, value = _outcome(answer, header)
+            kind, value = _outcome(answer, header, what=what)
             self._expect_401(what, header, kind, value)
             challenge = _www_authenticate(value)
             if 'error="invalid_token"' not in challenge:
