@@ -49,8 +49,11 @@ $(PROFILE):
 
 setup: $(STAMP) $(PROFILE)
 
+# LAB_ROOT: the folder JupyterLab serves (the browser test serves a copy of the notebooks).
+LAB_ROOT ?= $(CURDIR)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) $(NO_BROWSER) --ServerApp.root_dir="$(CURDIR)" notebooks/00_start_here.ipynb
+	cd "$(LAB_ROOT)" && "$(abspath $(VENV))/bin/jupyter" lab $(ALLOW_ROOT) $(NO_BROWSER) \
+		--ServerApp.root_dir="$(LAB_ROOT)" notebooks/00_start_here.ipynb
 
 test: $(STAMP) $(PROFILE)
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)

@@ -1,0 +1,90 @@
+"""A minimal W3C WebDriver client over httpx, enough to drive JupyterLab in the browser test.
+
+Debian's chromedriver speaks the W3C protocol; talking to it directly avoids a Selenium
+dependency for one test.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+
+class WebDriverError(RuntimeError):
+    """chromedriver answered a command with an error."""
+
+
+class Browser:
+    """One headless Chromium session driven through chromedriver at ``driver_url``."""
+
+    def __init__(self, driver_url: str, chromium: str) -> None:
+        self.http = httpx.Client(base_url=driver_url, timeout=60)
+        options = {
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1400,1000", "--no-first-run", "--disable-quic", "--disable-sync",
+                "--disable-background-networking", "--disable-component-update",
+            ],
+        }
+        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}}
+        self.session = f"/session/{self._send('POST', '/session', caps)['sessionId']}"
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = self.http.request(method, path, json=body)
+        value = response.json().get("value")
+        if response.status_code >= 400:
+            raise WebDriverError(f"{method} {path}: {value}")
+        return value
+
+    def get(self, url: str) -> None:
+        self._send("POST", f"{self.session}/url", {"url": url})
+
+    def js(self, script: str) -> Any:
+        return self._send("POST", f"{self.session}/execute/sync", {"script": script, "args": []})
+
+    def find(self, css: str) -> list[str]:
+        found = self._send("POST", f"{self.session}/elements", {"using": "css selector", "value": css})
+        return [element[ELEMENT] for element in found]
+
+    def text(self, element: str) -> str:
+        return str(self._send("GET", f"{self.session}/element/{element}/text"))
+
+    def click(self, element: str) -> None:
+        # a real click (mousedown/up), which Lumino menus need
+        self._send("POST", f"{self.session}/element/{element}/click", {})
+
+    def wait_for(self, script: str, timeout: float, what: str) -> Any:
+        deadline = time.monotonic() + timeout
+        value = None
+        while time.monotonic() < deadline:
+            value = self.js(script)
+            if value:
+                return value
+            time.sleep(0.25)
+        raise TimeoutError(f"waited {timeout:.0f} s for {what} (last answer: {value!r})")
+
+    def menu(self, top: str, label: str) -> None:
+        """Click a JupyterLab menu bar entry, then the item with that label."""
+        (bar,) = [e for e in self.find(".lm-MenuBar-item") if self.text(e) == top]
+        self.click(bar)
+        items = [e for e in self.find(".lm-Menu-item .lm-Menu-itemLabel") if self.text(e) == label]
+        if not items:
+            raise WebDriverError(f"no menu item {top} > {label}")
+        self.click(items[0])
+
+    def screenshot(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(self._send("GET", f"{self.session}/screenshot")))
+
+    def quit(self) -> None:
+        try:
+            self._send("DELETE", self.session)
+        finally:
+            self.http.close()
