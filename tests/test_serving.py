@@ -141,4 +141,4 @@ def test_requests_are_not_delayed_by_nagle():
             start = time.perf_counter()
             client.get("/health")
             durations.append(time.perf_counter() - start)
-    assert statistics.median(durations) < 0.02
+    assert statistics.median(durations) < 0.03 and min(durations) < 0.02
