@@ -103,11 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Show a token's header and claims WITHOUT verifying its signature: "
         "times as UTC dates relative to now, and warnings (alg none, no exp, long "
         "lifetime, sensitive-looking claims, ...).",
-        epilog="examples:\n  jwt-course decode eyJhbGciOi...\n  echo \"$TOKEN\" | jwt-course decode -",
+        epilog='examples:\n  jwt-course decode eyJhbGciOi...\n  echo "$TOKEN" | jwt-course decode -',
         formatter_class=raw,
     )
-    decode.add_argument("token", metavar="TOKEN", help="the compact JWT, or - to read it from stdin")
-    decode.add_argument("--json", action="store_true", help="print {header, payload, warnings} as JSON")
+    decode.add_argument(
+        "token", metavar="TOKEN", help="the compact JWT, or - to read it from stdin"
+    )
+    decode.add_argument(
+        "--json", action="store_true", help="print {header, payload, warnings} as JSON"
+    )
     decode.add_argument("--now", type=_epoch, help=argparse.SUPPRESS)
     decode.set_defaults(handler=cmd_decode)
 
@@ -123,10 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
         "  jwt-course verify TOKEN --jwks-url https://auth.example/.well-known/jwks.json --alg RS256",
         formatter_class=raw,
     )
-    verify.add_argument("token", metavar="TOKEN", help="the compact JWT, or - to read it from stdin")
+    verify.add_argument(
+        "token", metavar="TOKEN", help="the compact JWT, or - to read it from stdin"
+    )
     source = verify.add_mutually_exclusive_group(required=True)
     source.add_argument(
-        "--key", metavar="SECRET", help="the HMAC secret (or a PEM key); visible to `ps`, prefer --key-file"
+        "--key",
+        metavar="SECRET",
+        help="the HMAC secret (or a PEM key); visible to `ps`, prefer --key-file",
     )
     source.add_argument(
         "--key-file",
@@ -135,7 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="a PEM public key, a JWK/JWKS JSON file, or a file holding the HMAC secret "
         "(one trailing newline is ignored)",
     )
-    source.add_argument("--jwks-url", metavar="URL", help="fetch the key from a JWKS endpoint, by the token's kid")
+    source.add_argument(
+        "--jwks-url", metavar="URL", help="fetch the key from a JWKS endpoint, by the token's kid"
+    )
     verify.add_argument(
         "--alg",
         action="append",
@@ -144,13 +154,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="an algorithm you accept, e.g. HS256 or RS256 (repeat for several); required: "
         "the token's own alg header is never trusted",
     )
-    verify.add_argument("--aud", action="append", metavar="AUD", help="the audience you are (repeatable)")
+    verify.add_argument(
+        "--aud", action="append", metavar="AUD", help="the audience you are (repeatable)"
+    )
     verify.add_argument("--iss", metavar="ISS", help="the issuer you trust")
     verify.add_argument(
-        "--require", action="append", default=[], metavar="CLAIM", help="refuse tokens without CLAIM, e.g. exp"
+        "--require",
+        action="append",
+        default=[],
+        metavar="CLAIM",
+        help="refuse tokens without CLAIM, e.g. exp",
     )
-    verify.add_argument("--leeway", type=_whole("whole seconds"), default=0, metavar="SECONDS", help="clock skew allowed for exp/nbf/iat")
-    verify.add_argument("--now", type=_epoch, metavar="EPOCH", help="check times as if it were EPOCH (seconds since 1970)")
+    verify.add_argument(
+        "--leeway",
+        type=_whole("whole seconds"),
+        default=0,
+        metavar="SECONDS",
+        help="clock skew allowed for exp/nbf/iat",
+    )
+    verify.add_argument(
+        "--now",
+        type=_epoch,
+        metavar="EPOCH",
+        help="check times as if it were EPOCH (seconds since 1970)",
+    )
     verify.set_defaults(handler=cmd_verify)
 
     serve = commands.add_parser(
@@ -162,13 +189,38 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  jwt-course serve --port 8000 --access-ttl 60 --database revoked.sqlite",
         formatter_class=raw,
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=_whole("a port", 0, 65535), default=8000, help="port (default: 8000; 0 picks a free one)")
-    serve.add_argument("--public", action="store_true", help="allow a non-loopback --host (see the warning)")
-    serve.add_argument("--algorithm", choices=("HS256", "HS384", "HS512"), help="signing algorithm (default: HS256)")
-    serve.add_argument("--access-ttl", type=_whole("whole seconds", 1), metavar="SECONDS", help="access token lifetime (default: 900)")
-    serve.add_argument("--refresh-ttl", type=_whole("whole seconds", 1), metavar="SECONDS", help="refresh token lifetime (default: 604800)")
-    serve.add_argument("--database", metavar="PATH", help="SQLite file for revocations (default: in memory)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port",
+        type=_whole("a port", 0, 65535),
+        default=8000,
+        help="port (default: 8000; 0 picks a free one)",
+    )
+    serve.add_argument(
+        "--public", action="store_true", help="allow a non-loopback --host (see the warning)"
+    )
+    serve.add_argument(
+        "--algorithm",
+        choices=("HS256", "HS384", "HS512"),
+        help="signing algorithm (default: HS256)",
+    )
+    serve.add_argument(
+        "--access-ttl",
+        type=_whole("whole seconds", 1),
+        metavar="SECONDS",
+        help="access token lifetime (default: 900)",
+    )
+    serve.add_argument(
+        "--refresh-ttl",
+        type=_whole("whole seconds", 1),
+        metavar="SECONDS",
+        help="refresh token lifetime (default: 604800)",
+    )
+    serve.add_argument(
+        "--database", metavar="PATH", help="SQLite file for revocations (default: in memory)"
+    )
     serve.set_defaults(handler=cmd_serve)
 
     doctor = commands.add_parser(
@@ -188,9 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
         "Nothing is saved: your notebooks are left as they are.",
     )
     progress.add_argument(
-        "--exercises", type=Path, default=ROOT / "exercises", metavar="DIR", help="folder of exercise notebooks"
+        "--exercises",
+        type=Path,
+        default=ROOT / "exercises",
+        metavar="DIR",
+        help="folder of exercise notebooks",
     )
-    progress.add_argument("--chapter", action="append", metavar="NN", help="only this chapter, e.g. 01 (repeatable)")
+    progress.add_argument(
+        "--chapter", action="append", metavar="NN", help="only this chapter, e.g. 01 (repeatable)"
+    )
     progress.set_defaults(handler=cmd_progress)
     return parser
 
@@ -266,9 +324,13 @@ def _split(token: str) -> tuple[dict[str, Any], dict[str, Any], str]:
     """Header, payload and signature text of a compact JWS, unverified."""
     parts = token.split(".")
     if len(parts) == 5 and b'"enc"' in _peek(parts[0]):
-        raise CliError("not a JWT: this is an encrypted JWE (5 parts); it cannot be read without its key")
+        raise CliError(
+            "not a JWT: this is an encrypted JWE (5 parts); it cannot be read without its key"
+        )
     if len(parts) != 3:
-        raise CliError(f"not a JWT: expected 3 dot-separated parts (header.payload.signature), got {len(parts)}")
+        raise CliError(
+            f"not a JWT: expected 3 dot-separated parts (header.payload.signature), got {len(parts)}"
+        )
     header = _json_object(parts[0], "header")
     payload = _json_object(parts[1], "payload")
     _b64url(parts[2], "signature")
@@ -329,7 +391,11 @@ def _looks_sensitive(name: str) -> bool:
     words = _words(name)
     joined = "".join(words)
     # "token" only as the last word: api_token, refresh_token; not Cognito's token_use.
-    return any(s in joined for s in _SENSITIVE) or bool(_SENSITIVE_WORDS & set(words)) or words[-1:] == ["token"]
+    return (
+        any(s in joined for s in _SENSITIVE)
+        or bool(_SENSITIVE_WORDS & set(words))
+        or words[-1:] == ["token"]
+    )
 
 
 def _sensitive_claims(value: Any, path: str = "") -> Iterator[str]:
@@ -366,7 +432,9 @@ def analyse(header: dict[str, Any], payload: dict[str, Any]) -> list[str]:
         )
     for name in ("jku", "x5u"):
         if name in header:
-            found.append(f"header {name} names a URL for keys: never fetch keys from where the token says")
+            found.append(
+                f"header {name} names a URL for keys: never fetch keys from where the token says"
+            )
     for claim in TIME_CLAIMS:
         if claim in payload and not _is_number(payload[claim]):
             found.append(f"{claim} is not a NumericDate (seconds since 1970): verifiers reject it")
@@ -398,7 +466,13 @@ def cmd_decode(args: argparse.Namespace) -> int:
     header, payload, signature = _split(_read_token(args.token))
     found = analyse(header, payload)
     if args.json:
-        print(json.dumps({"header": header, "payload": payload, "warnings": found}, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"header": header, "payload": payload, "warnings": found},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return EXIT_OK
     now = time.time() if args.now is None else args.now
     lines = [
@@ -414,7 +488,14 @@ def cmd_decode(args: argparse.Namespace) -> int:
         for claim in times:
             value = payload[claim]
             when = _iso(value)
-            lines.append(f"  {claim:<9}  " + (f"{when}  {_relative(claim, value, now)}" if when else f"{value} is not a usable date"))
+            lines.append(
+                f"  {claim:<9}  "
+                + (
+                    f"{when}  {_relative(claim, value, now)}"
+                    if when
+                    else f"{value} is not a usable date"
+                )
+            )
         lines.append("")
     size = len(signature) * 3 // 4
     lines.append(
@@ -469,7 +550,10 @@ def _key_from_file(path: Path) -> Any:
             private = load_pem_private_key(stripped, password=None)
         except (ValueError, TypeError) as exc:
             raise CliError(f"key file {str(path)!r}: cannot load the private key: {exc}") from None
-        print("note: the key file holds a private key; verifying with its public half", file=sys.stderr)
+        print(
+            "note: the key file holds a private key; verifying with its public half",
+            file=sys.stderr,
+        )
         return private.public_key()  # type: ignore[union-attr]
     if stripped.startswith(b"-----BEGIN"):
         return stripped
@@ -489,7 +573,11 @@ def _pick_key(key: Any, token: str) -> Any:
 def _check_times(payload: dict[str, Any], now: float, leeway: float) -> None:
     # PyJWT's own exp/nbf/iat checks (same order, classes and messages), but against
     # --now instead of the wall clock.
-    for claim, error in (("iat", jwt.InvalidIssuedAtError), ("nbf", jwt.DecodeError), ("exp", jwt.DecodeError)):
+    for claim, error in (
+        ("iat", jwt.InvalidIssuedAtError),
+        ("nbf", jwt.DecodeError),
+        ("exp", jwt.DecodeError),
+    ):
         if claim not in payload:
             continue
         try:
@@ -503,7 +591,9 @@ def _check_times(payload: dict[str, Any], now: float, leeway: float) -> None:
             raise jwt.ImmatureSignatureError(f"The token is not yet valid ({claim})")
 
 
-def _verify(token: str, key: Any, args: argparse.Namespace, algorithms: list[str]) -> dict[str, Any]:
+def _verify(
+    token: str, key: Any, args: argparse.Namespace, algorithms: list[str]
+) -> dict[str, Any]:
     options: dict[str, Any] = {"require": args.require}
     if args.now is not None:
         options.update(verify_exp=False, verify_nbf=False, verify_iat=False)
@@ -527,7 +617,9 @@ def _verify(token: str, key: Any, args: argparse.Namespace, algorithms: list[str
     return claims
 
 
-def _hint(exc: jwt.PyJWTError, token: str, args: argparse.Namespace, algorithms: list[str]) -> str | None:
+def _hint(
+    exc: jwt.PyJWTError, token: str, args: argparse.Namespace, algorithms: list[str]
+) -> str | None:
     try:
         header, payload, _ = _split(token)
     except CliError:
@@ -549,7 +641,9 @@ def _hint(exc: jwt.PyJWTError, token: str, args: argparse.Namespace, algorithms:
     if isinstance(exc, jwt.InvalidIssuerError):
         return f"the token says iss {payload.get('iss')!r}, you trust {args.iss!r}"
     if isinstance(exc, jwt.InvalidAlgorithmError):
-        return f"the token's header says alg {header.get('alg')!r}; you allow {', '.join(algorithms)}"
+        return (
+            f"the token's header says alg {header.get('alg')!r}; you allow {', '.join(algorithms)}"
+        )
     if isinstance(exc, jwt.InvalidSignatureError):
         return "wrong key, or the header or payload was changed after signing"
     return None
@@ -565,7 +659,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         key = _key_from_file(args.key_file)
     try:
         if args.jwks_url is not None:
-            key = jwt.PyJWKClient(args.jwks_url, cache_keys=False, timeout=10).get_signing_key_from_jwt(token)
+            key = jwt.PyJWKClient(
+                args.jwks_url, cache_keys=False, timeout=10
+            ).get_signing_key_from_jwt(token)
         claims = _verify(token, key, args, algorithms)
     except jwt.PyJWTError as exc:
         print(f"invalid: {type(exc).__name__}: {exc}")
@@ -651,17 +747,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     except Exception as exc:  # e.g. sqlite3.OperationalError for a bad --database path
-        raise CliError(f"cannot start the demo API: {type(exc).__name__}: {exc}", EXIT_INVALID) from None
+        raise CliError(
+            f"cannot start the demo API: {type(exc).__name__}: {exc}", EXIT_INVALID
+        ) from None
     try:
         sock = _listening_socket(args.host, args.port)
     except RuntimeError as exc:
         app.state.store.close()
-        raise CliError(f"{exc} (pick another --port, or 0 for any free one)", EXIT_INVALID) from None
+        raise CliError(
+            f"{exc} (pick another --port, or 0 for any free one)", EXIT_INVALID
+        ) from None
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{sock.getsockname()[1]}"
     if not _is_loopback(args.host):
-        print(f"warning: listening on {args.host}: anyone on your network can log in as the demo users")
-    print("\n".join(_settings_lines(settings, url, "JWT_COURSE_SECRET_KEY" in os.environ)), flush=True)
+        print(
+            f"warning: listening on {args.host}: anyone on your network can log in as the demo users"
+        )
+    print(
+        "\n".join(_settings_lines(settings, url, "JWT_COURSE_SECRET_KEY" in os.environ)), flush=True
+    )
 
     server = uvicorn.Server(
         uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=2, lifespan="on")
@@ -718,7 +822,11 @@ def _check_port() -> Check:
             sock.bind(("127.0.0.1", 0))
             sock.listen(1)
     except OSError as exc:
-        return Check(what, False, f"cannot listen on 127.0.0.1 ({exc.strerror}): check the firewall or sandbox")
+        return Check(
+            what,
+            False,
+            f"cannot listen on 127.0.0.1 ({exc.strerror}): check the firewall or sandbox",
+        )
     return Check(what, True, "")
 
 
@@ -742,12 +850,20 @@ def _check_round_trip() -> Check:
             except httpx.HTTPError:
                 body = httpx.get(f"{server.url}/ping", timeout=5, trust_env=False).json()
                 return Check(
-                    what, False, "a proxy intercepts loopback requests: set NO_PROXY=127.0.0.1,localhost"
+                    what,
+                    False,
+                    "a proxy intercepts loopback requests: set NO_PROXY=127.0.0.1,localhost",
                 )
     except Exception as exc:
-        return Check(what, False, f"{type(exc).__name__}: {exc}; is something blocking loopback connections?")
+        return Check(
+            what, False, f"{type(exc).__name__}: {exc}; is something blocking loopback connections?"
+        )
     ok = body == {"pong": "ok"}
-    return Check(what, ok, "" if ok else f"unexpected answer {body!r}; is a proxy in the way? set NO_PROXY=127.0.0.1")
+    return Check(
+        what,
+        ok,
+        "" if ok else f"unexpected answer {body!r}; is a proxy in the way? set NO_PROXY=127.0.0.1",
+    )
 
 
 def _check_writable(folder: Path) -> Check:
@@ -756,13 +872,21 @@ def _check_writable(folder: Path) -> Check:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".jwt-course-doctor-"):
             pass
     except OSError as exc:
-        return Check(what, False, f"cannot write in the course folder ({exc.strerror}): clone it somewhere you own")
+        return Check(
+            what,
+            False,
+            f"cannot write in the course folder ({exc.strerror}): clone it somewhere you own",
+        )
     return Check(what, True, "")
 
 
 def _check_notebooks(folder: Path) -> Check:
     ok = any((folder / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    return Check("notebooks/ holds the lessons", ok, "" if ok else "run from a complete clone of the course repository")
+    return Check(
+        "notebooks/ holds the lessons",
+        ok,
+        "" if ok else "run from a complete clone of the course repository",
+    )
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -782,7 +906,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         checks.append(probe())
         print(_doctor_line(checks[-1]), flush=True)
     failed = sum(not c.ok for c in checks)
-    print(f"\n{len(checks) - failed} of {len(checks)} checks passed" + ("" if failed else ": ready for the course"))
+    print(
+        f"\n{len(checks) - failed} of {len(checks)} checks passed"
+        + ("" if failed else ": ready for the course")
+    )
     return EXIT_INVALID if failed else EXIT_OK
 
 
@@ -832,9 +959,14 @@ def run_exercise_notebook(path: Path, timeout: int = 60) -> ChapterProgress:
     errors: list[str] = []
     try:
         NotebookClient(
-            nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            allow_errors=True,
             resources={"metadata": {"path": str(path.parent)}},
-        ).execute(stderr=subprocess.DEVNULL)  # the kernel's own log, not the cells' stderr
+        ).execute(
+            stderr=subprocess.DEVNULL
+        )  # the kernel's own log, not the cells' stderr
     except Exception as exc:  # no kernel, a dead kernel, a cell over the time limit
         message = str(exc).strip().splitlines()[-1:] or [""]
         errors.append(f"stopped: {type(exc).__name__}: {message[0]}")
@@ -844,7 +976,9 @@ def run_exercise_notebook(path: Path, timeout: int = 60) -> ChapterProgress:
                 for label, status in _VERDICT.findall(output.get("text", "")):
                     verdicts[label] = _STATUS[status]  # the last check() of a question wins
             elif output.get("output_type") == "error":
-                errors.append(f"code cell {index} raised {output.get('ename')}: {output.get('evalue')}")
+                errors.append(
+                    f"code cell {index} raised {output.get('ename')}: {output.get('evalue')}"
+                )
     return ChapterProgress(number, slug, verdicts, errors)
 
 
@@ -859,7 +993,9 @@ def cmd_progress(args: argparse.Namespace) -> int:
         paths = [p for p in paths if p.name[:2] in wanted]
         missing = wanted - {p.name[:2] for p in paths}
         if missing:
-            raise CliError(f"no exercise notebook for chapter {', '.join(sorted(missing))} in {str(folder)!r}")
+            raise CliError(
+                f"no exercise notebook for chapter {', '.join(sorted(missing))} in {str(folder)!r}"
+            )
     if not paths:
         raise CliError(f"no exercise notebooks (NN_name.ipynb) in {str(folder)!r}")
     results = []
@@ -868,9 +1004,13 @@ def cmd_progress(args: argparse.Namespace) -> int:
         results.append(run_exercise_notebook(path))
     width = max(len(f"{r.number} {r.slug}") for r in results)
     for r in results:
-        todo = ", ".join(f"{label} {status}" for label, status in r.verdicts.items() if status != "correct")
+        by_status: dict[str, list[str]] = {}
+        for label, status in r.verdicts.items():
+            if status != "correct":
+                by_status.setdefault(status, []).append(label)
+        todo = "; ".join(f"{status}: {', '.join(labels)}" for status, labels in by_status.items())
         line = f"{r.number} {r.slug:<{width - 3}}  {r.solved}/{len(r.verdicts)} solved"
-        print(line + (f"   to do: {todo}" if todo else ""))
+        print(line + (f"   {todo}" if todo else ""))
         for error in r.errors:
             print(f"   ! {error}")
     solved = sum(r.solved for r in results)

@@ -32,7 +32,9 @@ IAT, EXP = NOW - 60, NOW + 840  # issued 1 min ago, expires in 14 min
 ENV = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
 
 
-def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "jwt_course", *args],
         input=stdin,
@@ -46,7 +48,9 @@ def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None)
     return result
 
 
-def make_token(claims: dict | None = None, key: str | bytes = SECRET, alg: str = "HS256", **headers: str) -> str:
+def make_token(
+    claims: dict | None = None, key: str | bytes = SECRET, alg: str = "HS256", **headers: str
+) -> str:
     claims = {"sub": "alice", "iat": IAT, "exp": EXP} if claims is None else claims
     return jwt.encode(claims, key, algorithm=alg, headers=headers or None)
 
@@ -76,7 +80,9 @@ def test_console_script_is_installed():
     script = Path(sys.executable).parent / "jwt-course"
     result = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
-    assert all(name in result.stdout for name in ("decode", "verify", "serve", "doctor", "progress"))
+    assert all(
+        name in result.stdout for name in ("decode", "verify", "serve", "doctor", "progress")
+    )
 
 
 def test_bad_usage_is_one_error_line_and_exit_2():
@@ -127,7 +133,12 @@ def test_decode_warns_about_alg_none_missing_exp_and_missing_typ():
 
 
 def test_decode_warns_about_hmac_long_lifetime_and_sensitive_claims():
-    claims = {"iat": IAT, "exp": IAT + 7 * 86400, "password": "hunter2", "profile": {"ssn": "078-05-1120"}}
+    claims = {
+        "iat": IAT,
+        "exp": IAT + 7 * 86400,
+        "password": "hunter2",
+        "profile": {"ssn": "078-05-1120"},
+    }
     warnings_ = decode_json(make_token(claims))["warnings"]
     assert any(w.startswith("alg HS256 is a shared secret") for w in warnings_)
     assert any(w.startswith("long lifetime: 7 days") for w in warnings_)
@@ -147,7 +158,10 @@ def test_decode_does_not_flag_ordinary_claims():
     [
         ("only.two", "expected 3 dot-separated parts"),
         ("aGVsbG8.e30.sig", "header"),
-        (unsigned_token({"alg": "HS256"}, {}).replace(".e30.", ".bm90IGpzb24.") + "sig", "payload is not JSON"),
+        (
+            unsigned_token({"alg": "HS256"}, {}).replace(".e30.", ".bm90IGpzb24.") + "sig",
+            "payload is not JSON",
+        ),
     ],
     ids=["two-parts", "header-not-json", "payload-not-json"],
 )
@@ -181,11 +195,18 @@ def test_verify_expired_token_exits_1_with_pyjwts_reason_and_the_same_one_withou
 
 def test_verify_leeway_accepts_a_token_just_expired():
     token = make_token({"sub": "alice", "exp": NOW - 10})
-    assert run("verify", token, "--key", SECRET, "--alg", "HS256", "--now", str(NOW), "--leeway", "30").returncode == 0
+    assert (
+        run(
+            "verify", token, "--key", SECRET, "--alg", "HS256", "--now", str(NOW), "--leeway", "30"
+        ).returncode
+        == 0
+    )
 
 
 def test_verify_wrong_secret_is_an_invalid_signature():
-    result = run("verify", make_token(), "--key", "another-secret-of-more-than-32-bytes!!", "--alg", "HS256")
+    result = run(
+        "verify", make_token(), "--key", "another-secret-of-more-than-32-bytes!!", "--alg", "HS256"
+    )
     assert result.returncode == 1
     assert result.stdout.startswith("invalid: InvalidSignatureError: Signature verification failed")
 
@@ -193,7 +214,9 @@ def test_verify_wrong_secret_is_an_invalid_signature():
 def test_verify_refuses_an_algorithm_it_was_not_told_to_accept():
     result = run("verify", make_token(), "--key", SECRET, "--alg", "HS512", "--now", str(NOW))
     assert result.returncode == 1
-    assert result.stdout.startswith("invalid: InvalidAlgorithmError: The specified alg value is not allowed")
+    assert result.stdout.startswith(
+        "invalid: InvalidAlgorithmError: The specified alg value is not allowed"
+    )
 
 
 @pytest.mark.parametrize(
@@ -212,7 +235,9 @@ def test_verify_needs_explicit_safe_algorithms(args, message):
 
 
 def test_verify_checks_audience_and_issuer():
-    token = make_token({"sub": "alice", "exp": EXP, "aud": "orders-api", "iss": "https://auth.example"})
+    token = make_token(
+        {"sub": "alice", "exp": EXP, "aud": "orders-api", "iss": "https://auth.example"}
+    )
     base = ["verify", token, "--key", SECRET, "--alg", "HS256", "--now", str(NOW)]
     wrong_aud = run(*base, "--aud", "billing-api", "--iss", "https://auth.example")
     assert wrong_aud.returncode == 1
@@ -224,7 +249,16 @@ def test_verify_checks_audience_and_issuer():
 
 def test_verify_secret_file_ignores_the_trailing_newline(tmp_path):
     (tmp_path / "secret.txt").write_text(SECRET + "\n")
-    result = run("verify", make_token(), "--key-file", str(tmp_path / "secret.txt"), "--alg", "HS256", "--now", str(NOW))
+    result = run(
+        "verify",
+        make_token(),
+        "--key-file",
+        str(tmp_path / "secret.txt"),
+        "--alg",
+        "HS256",
+        "--now",
+        str(NOW),
+    )
     assert result.returncode == 0, result.stdout
 
 
@@ -244,50 +278,70 @@ def ec_key() -> ec.EllipticCurvePrivateKey:
 
 
 def test_verify_with_a_pem_public_key_file(tmp_path, ec_key):
-    pem = ec_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = ec_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     (tmp_path / "public.pem").write_bytes(pem)
-    result = run("verify", make_token(key=ec_key, alg="ES256"), "--key-file", str(tmp_path / "public.pem"),
-                 "--alg", "ES256", "--now", str(NOW))  # fmt: skip
+    token = make_token(key=ec_key, alg="ES256")
+    key_file = str(tmp_path / "public.pem")
+    result = run("verify", token, "--key-file", key_file, "--alg", "ES256", "--now", str(NOW))
     assert result.returncode == 0, result.stdout
     assert result.stdout.startswith("valid: ES256 signature verified")
 
 
 def test_verify_never_uses_a_public_key_as_an_hmac_secret(tmp_path, ec_key):
-    pem = ec_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = ec_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     (tmp_path / "public.pem").write_bytes(pem)
     # The key-confusion attack: an HS256 token "signed" with the public key's PEM text,
     # made by hand since PyJWT refuses to sign with it too.
     header_payload = unsigned_token({"alg": "HS256", "typ": "JWT"}, {"sub": "admin"}).rstrip(".")
     mac = hmac.new(pem, header_payload.encode(), hashlib.sha256).digest()
     signature = jwt.utils.base64url_encode(mac).decode()
-    result = run("verify", f"{header_payload}.{signature}", "--key-file", str(tmp_path / "public.pem"), "--alg", "HS256")
+    result = run(
+        "verify",
+        f"{header_payload}.{signature}",
+        "--key-file",
+        str(tmp_path / "public.pem"),
+        "--alg",
+        "HS256",
+    )
     assert result.returncode == 1
     assert result.stdout.startswith("invalid: InvalidKeyError: ")
 
 
 def test_verify_with_a_jwks_url(ec_key):
-    jwk = jwt.algorithms.ECAlgorithm.to_jwk(ec_key.public_key(), as_dict=True) | {"kid": "k1", "alg": "ES256"}
+    jwk = jwt.algorithms.ECAlgorithm.to_jwk(ec_key.public_key(), as_dict=True)
+    jwk |= {"kid": "k1", "alg": "ES256"}
     app = FastAPI()
 
     @app.get("/.well-known/jwks.json")
     def jwks() -> dict:
         return {"keys": [jwk]}
 
+    signed_k1 = make_token(key=ec_key, alg="ES256", kid="k1")
+    signed_k2 = make_token(key=ec_key, alg="ES256", kid="k2")
     with serve(app) as server:
         url = f"{server.url}/.well-known/jwks.json"
-        good = run("verify", make_token(key=ec_key, alg="ES256", kid="k1"), "--jwks-url", url,
-                   "--alg", "ES256", "--now", str(NOW))  # fmt: skip
-        unknown = run("verify", make_token(key=ec_key, alg="ES256", kid="k2"), "--jwks-url", url, "--alg", "ES256")
+        good = run("verify", signed_k1, "--jwks-url", url, "--alg", "ES256", "--now", str(NOW))
+        unknown = run("verify", signed_k2, "--jwks-url", url, "--alg", "ES256")
     assert good.returncode == 0, good.stdout
     assert json.loads(good.stdout.partition("\n")[2])["sub"] == "alice"
     assert unknown.returncode == 1
-    assert unknown.stdout.startswith("invalid: PyJWKClientError: Unable to find a signing key that matches: \"k2\"")
+    assert unknown.stdout.startswith(
+        'invalid: PyJWKClientError: Unable to find a signing key that matches: "k2"'
+    )
 
 
 def test_verify_unreadable_key_file_is_a_usage_error(tmp_path):
-    result = run("verify", make_token(), "--key-file", str(tmp_path / "missing.pem"), "--alg", "HS256")
+    result = run(
+        "verify", make_token(), "--key-file", str(tmp_path / "missing.pem"), "--alg", "HS256"
+    )
     assert result.returncode == 2
-    assert result.stderr.startswith("error: cannot read key file") and "No such file" in result.stderr
+    assert (
+        result.stderr.startswith("error: cannot read key file") and "No such file" in result.stderr
+    )
 
 
 # -- serve ------------------------------------------------------------------------------
@@ -296,7 +350,10 @@ def test_verify_unreadable_key_file_is_a_usage_error(tmp_path):
 def test_serve_refuses_a_public_host_without_public():
     result = run("serve", "--host", "0.0.0.0")
     assert result.returncode == 2
-    assert result.stderr.startswith("error: refusing to listen on 0.0.0.0") and "--public" in result.stderr
+    assert (
+        result.stderr.startswith("error: refusing to listen on 0.0.0.0")
+        and "--public" in result.stderr
+    )
 
 
 def _lines(stream) -> queue.Queue[str]:
@@ -322,7 +379,9 @@ def test_serve_runs_the_demo_api_and_stops_cleanly_on_sigterm():
         url = re.search(r"url +(http://127\.0\.0\.1:\d+)", "".join(printed)).group(1)
         with httpx.Client(base_url=url, trust_env=False, timeout=10) as client:
             login = client.post("/login", json={"username": "alice", "password": "wonderland"})
-            me = client.get("/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+            me = client.get(
+                "/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
+            )
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
     finally:
@@ -391,7 +450,7 @@ def test_progress_counts_solved_exercises_per_chapter(tmp_path):
     assert result.stdout.splitlines() == [
         "00 warm_up    1/1 solved",
         "   ! code cell 3 raised ValueError: a learner experiment",
-        "01 untouched  0/1 solved   to do: q0 not solved yet",
+        "01 untouched  0/1 solved   not solved yet: q0",
         "total         1/2 solved",
     ]
     assert result.returncode == 1  # a notebook raised
