@@ -17,7 +17,6 @@ see the traceback of an unexpected one).
 from __future__ import annotations
 
 import argparse
-import base64
 import ipaddress
 import json
 import os
@@ -38,6 +37,7 @@ from typing import Any, NoReturn
 import jwt
 
 from .course import ROOT, Check, environment_checks
+from .handmade import b64url_decode
 
 __all__ = ["CliError", "analyse", "main"]
 
@@ -294,13 +294,13 @@ def _read_token(arg: str) -> str:
     return text
 
 
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
-
-
 def _b64url(part: str, what: str) -> bytes:
-    if not _B64URL.fullmatch(part) or len(part) % 4 == 1:
-        raise CliError(f"not a JWT: the {what} is not base64url (A-Z a-z 0-9 - _, no padding)")
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    try:
+        return b64url_decode(part)  # strict: alphabet, no padding, canonical last character
+    except jwt.DecodeError:
+        raise CliError(
+            f"not a JWT: the {what} is not base64url (A-Z a-z 0-9 - _, no padding)"
+        ) from None
 
 
 def _peek(part: str) -> bytes:
