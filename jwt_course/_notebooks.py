@@ -72,10 +72,12 @@ def execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+            cell.metadata.pop("execution", None)  # timestamps of an earlier run
     client = NotebookClient(
         nb,
         timeout=EXECUTE_TIMEOUT_S,
         kernel_name="python3",
+        record_timing=False,
         resources={"metadata": {"path": str(cwd)}},
     )
     client.execute()
