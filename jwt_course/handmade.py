@@ -35,6 +35,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import re
 import time
 from calendar import timegm
@@ -493,7 +494,7 @@ def _validate_claims(
 
 def _numeric_date(payload: dict[str, Any], claim: str, name: str, error: type[InvalidTokenError]) -> int:
     value = payload[claim]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value in (math.inf, -math.inf):
         raise error(f"{name} claim ({claim}) must be a number (seconds since the epoch), got {value!r}")
     return int(value)
 

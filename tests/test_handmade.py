@@ -587,6 +587,15 @@ def test_exp_that_is_not_a_number_raises_decode_error(value):
         check(hs256({"exp": value}))
 
 
+@pytest.mark.parametrize(("claim", "error"), [("exp", DecodeError), ("nbf", DecodeError), ("iat", InvalidIssuedAtError)])
+def test_time_claim_that_overflows_to_infinity_is_refused_like_pyjwt(claim, error):
+    token = forge({"alg": "HS256"}, f'{{"{claim}":1e400}}'.encode())
+    with pytest.raises(error):
+        jwt.decode(token, SECRET, algorithms=["HS256"])
+    with pytest.raises(error, match=claim):
+        check(token)
+
+
 def test_exp_as_a_numeric_string_is_refused_though_pyjwt_accepts_it():
     token = hs256({"exp": str(NOW + 60)})
     assert jwt.decode(token, SECRET, algorithms=["HS256"]) == {"exp": str(NOW + 60)}
