@@ -33,10 +33,10 @@ help:
 	@echo "                (one: make notebooks NOTEBOOKS=notebooks/01_jwt_by_hand.ipynb)"
 	@echo "make exercises  regenerate exercises/ from solutions/ (and run them)"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --compile -e ".[dev]"
+	$(PY) -m pip install --quiet --compile -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
 # An IPython profile for the kernels that `make test` and `make notebooks` start:

@@ -88,3 +88,19 @@ def test_lesson_opens_and_closes_as_the_conventions_say(path):
         headings.append("Interview questions")
     for heading in headings:
         assert heading.lower() in text.lower(), f"{path.name}: no '{heading}'"
+
+
+def test_constraints_pin_every_dependency_to_a_version_within_its_bounds():
+    from packaging.requirements import Requirement
+
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.lower().replace("_", "-")] = version
+    project = PYPROJECT["project"]
+    for spec in project["dependencies"] + project["optional-dependencies"]["dev"]:
+        requirement = Requirement(spec)
+        name = requirement.name.lower().replace("_", "-")
+        assert name in pins, f"{name} is not pinned in constraints.txt"
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} is outside {requirement.specifier}"
