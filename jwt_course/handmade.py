@@ -99,9 +99,8 @@ _ASYMMETRIC_KEYS: dict[str, tuple[type, ...]] = {
         ed448.Ed448PublicKey,
     ),
 }
-_PRIVATE_KEY_TYPES: tuple[type, ...] = get_args(PrivateKeyTypes)
 _KEY_OBJECT_TYPES: tuple[type, ...] = (
-    *_PRIVATE_KEY_TYPES,
+    *get_args(PrivateKeyTypes),
     *get_args(PublicKeyTypes),
     x509.Certificate,
 )
@@ -160,6 +159,8 @@ def encode(
     headers: dict[str, Any] | None = None,
 ) -> str:
     """Sign ``payload`` and return a compact JWS, byte for byte as ``jwt.encode`` does.
+
+    (ES256 signatures are randomised, so only their header and payload match.)
 
     ``exp``, ``iat`` and ``nbf`` given as ``datetime`` become integer timestamps.
     ``headers`` adds header parameters; its ``alg``, if set, overrides ``algorithm``;
@@ -318,7 +319,7 @@ def _verify_signature(
             )
         valid = hmac.compare_digest(hmac.digest(secret, signing_input, digest), signature)
     else:
-        valid = _verify_asymmetric(alg, _asymmetric_key(alg, key), signing_input, signature)
+        valid = _verify_asymmetric(_asymmetric_key(alg, key), signing_input, signature)
     if not valid:
         raise InvalidSignatureError("Signature verification failed")
 
@@ -327,7 +328,8 @@ def _sign(alg: str, key: object, message: bytes) -> bytes:
     if alg in _HMAC_HASHES:
         return hmac.digest(_hmac_secret(key), message, _HMAC_HASHES[alg])
     if alg not in SUPPORTED_ALGORITHMS:
-        raise NotImplementedError(f"Algorithm not supported: {alg!r} (use one of {', '.join(SUPPORTED_ALGORITHMS)})")
+        supported = ", ".join(SUPPORTED_ALGORITHMS)
+        raise NotImplementedError(f"Algorithm not supported: {alg!r} (use one of {supported})")
     private = _asymmetric_key(alg, key)
     if isinstance(private, rsa.RSAPrivateKey):
         return private.sign(message, padding.PKCS1v15(), hashes.SHA256())
@@ -339,23 +341,21 @@ def _sign(alg: str, key: object, message: bytes) -> bytes:
     raise InvalidKeyError(f"Signing with {alg} needs a private key, got {type(private).__name__}")
 
 
-def _verify_asymmetric(alg: str, key: object, message: bytes, signature: bytes) -> bool:
-    if isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)) or isinstance(
-        key, (ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)
+def _verify_asymmetric(key: object, message: bytes, signature: bytes) -> bool:
+    if isinstance(
+        key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)
     ):
         key = key.public_key()  # verifying with a private key: use its public half
     try:
         if isinstance(key, rsa.RSAPublicKey):
             key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
         elif isinstance(key, ec.EllipticCurvePublicKey):
-            if len(signature) != 64:
+            if len(signature) != 64:  # RFC 7518 §3.4: raw r || s, 32 bytes each
                 return False
             r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
             key.verify(encode_dss_signature(r, s), message, ec.ECDSA(hashes.SHA256()))
         elif isinstance(key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
             key.verify(signature, message)
-        else:
-            raise InvalidKeyError(f"{alg} cannot verify with {type(key).__name__}")
     except InvalidSignature:
         return False
     return True
@@ -382,7 +382,7 @@ def _checked_secret(key: bytes) -> bytes:
             " should not be used as an HMAC secret."
         )
     if (b"{" in key or b"[" in key) and _is_json_container(key):
-        raise InvalidKeyError("The specified key is JSON (a JWK?): use the secret inside it, not the JSON text")
+        raise InvalidKeyError("The specified key is JSON (a JWK?): use the secret in it, not the JSON text")
     return key
 
 
