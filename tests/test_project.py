@@ -31,7 +31,10 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     conda = dict(_requirement(d) for d in env["dependencies"] if isinstance(d, str))
     assert "conda-forge" in env["channels"]
     assert {name: conda.get(name) for name in wanted} == wanted
-    assert conda["python"] == project["requires-python"]
+    from packaging.specifiers import SpecifierSet
+
+    assert conda["python"].startswith("="), "Binder (repo2docker) only reads an exact python=X.Y"
+    assert SpecifierSet(project["requires-python"]).contains(conda["python"].lstrip("=") + ".0")
 
 
 def test_environment_yml_installs_the_project_editable():
