@@ -101,14 +101,24 @@ class _UvicornServer(uvicorn.Server):
 class Server:
     """A uvicorn server running in a daemon thread; made by :func:`serve`.
 
-    Attributes: ``url`` (``"http://127.0.0.1:54321"``), ``host``, ``port``, ``app``,
+    Attributes: ``url`` (``"http://127.0.0.1:54321"``, ``https://`` with TLS), ``host``,
+    ``port``, ``app``, ``tls`` (True when serving HTTPS),
     and ``log``, the list of log records uvicorn emitted from this server's thread
     (errors in the app end up here rather than in a notebook cell).
     """
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
+    ) -> None:
         self.app = app
         self.host = host
+        self.tls = ssl_certfile is not None
         self.log: list[logging.LogRecord] = []
         self._error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -125,6 +135,8 @@ class Server:
             http="h11",
             lifespan="auto",
             timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,  # type: ignore[arg-type]
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
         )
         self._uvicorn = _UvicornServer(self._config)
         self._thread = threading.Thread(
@@ -135,7 +147,7 @@ class Server:
     def url(self) -> str:
         """Base URL of the server, without a trailing slash."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -237,13 +249,27 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> Server:
+def serve(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+) -> Server:
     """Start ``app`` with uvicorn in a background thread and return once it answers.
 
     ``port=0`` picks a free port; read it from ``.port`` or ``.url``. Use the result as a
     context manager, or call ``.stop()``. Raises ``RuntimeError`` if the port cannot be
     bound or the app fails to start (for example, its lifespan raises).
+
+    With ``ssl_certfile`` (a PEM certificate chain) and ``ssl_keyfile`` (its PEM private
+    key; omit it when the key is in the certificate file) the server speaks HTTPS and
+    ``.url`` starts with ``https://``. The files are read at start-up and may be deleted
+    afterwards.
     """
-    server = Server(app, host=host, port=port)
+    if ssl_keyfile is not None and ssl_certfile is None:
+        raise ValueError("ssl_keyfile needs ssl_certfile")
+    server = Server(app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     server._start()
     return server
