@@ -12,6 +12,7 @@
 ``POST /refresh``             JSON ``{"refresh_token"}`` -> a new pair (rotation)
 ``POST /logout``              Bearer -> 204; the token and its family are revoked
 ``GET /ticks``                a slow text stream that stops when the client leaves
+``GET /.well-known/jwks.json``  the public keys (RS256/ES256/EdDSA); 404 with HS256
 ============================  ==========================================================
 
 A token pair is ``{"access_token", "refresh_token", "token_type": "bearer",
@@ -20,6 +21,12 @@ tokens rotate, and presenting a used one revokes the whole family (see
 :mod:`jwt_course.store`). Errors follow RFC 6750: 401 with ``WWW-Authenticate: Bearer``
 (plus ``error="invalid_token"`` when a token was sent), 403 with
 ``error="insufficient_scope"``, and every body is JSON ``{"detail": ...}``.
+
+With ``Settings(algorithm="RS256")`` (or ``ES256``, ``EdDSA``) tokens are signed with
+the current key of a :class:`jwt_course.keys.KeyRing` and carry its ``kid``; the
+public keys are published at ``/.well-known/jwks.json`` for other services to verify
+with. With an HMAC algorithm there is nothing public to publish: the route answers
+404 (an empty key set would look like "no keys yet, try later" to a verifier).
 """
 
 from __future__ import annotations
@@ -40,13 +47,25 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
+from .keys import KeyRing, PrivateKey, algorithm_for, load_private_key
 from .passwords import DUMMY_HASH, hash_password, verify_password
 from .store import RevocationStore
-from .tokens import ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE, TokenSigner, check_secret
+from .tokens import (
+    ACCESS_TOKEN_TYPE,
+    HMAC_ALGORITHMS,
+    PUBLIC_KEY_ALGORITHMS,
+    REFRESH_TOKEN_TYPE,
+    TokenSigner,
+    check_secret,
+)
 
 __all__ = ["DEMO_USERS", "Settings", "User", "create_app"]
 
 _MAX_AUTHORIZATION_LENGTH = 4096 + len("Bearer ")
+#: How long verifiers may cache the JWKS (seconds). Short enough that a key removed
+#: in an emergency disappears quickly; rotation itself never waits on it (a verifier
+#: refetches when it sees an unknown kid).
+JWKS_MAX_AGE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -95,6 +114,14 @@ class Settings:
     reproducible in a notebook. ``verified_token_cache`` is how many verified tokens
     the server remembers by their exact text to skip PyJWT's ~45 us decode (expiry
     and revocation are still checked on every request); 0 turns it off.
+
+    Public-key algorithms (``RS256``, ``ES256``, ``EdDSA``) ignore ``secret_key`` and
+    sign with ``key_ring`` (a :class:`~jwt_course.keys.KeyRing`, whose
+    ``retire_after_seconds`` must cover ``refresh_ttl_seconds``), or with
+    ``private_key`` (a PEM or a ``cryptography`` key, wrapped in a new ring), or, if
+    neither is given, with a key generated now (RSA: ~0.1 s; the default ring is
+    then on ``clock`` and retires keys after ``refresh_ttl_seconds``). After
+    construction ``key_ring`` is always set for them, and ``None`` for HMAC.
     """
 
     secret_key: str | bytes = field(default_factory=_random_secret, repr=False)
@@ -107,9 +134,10 @@ class Settings:
     users: Mapping[str, User] = field(default_factory=_default_users, repr=False)
     clock: Callable[[], float] = field(default=time.time, repr=False)
     verified_token_cache: int = 1024
+    key_ring: KeyRing | None = field(default=None, repr=False)
+    private_key: str | bytes | PrivateKey | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        check_secret(self.secret_key, self.algorithm)
         for name in ("issuer", "audience", "database"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise ValueError(f"{name} must be a non-empty string")
@@ -117,6 +145,43 @@ class Settings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.algorithm in PUBLIC_KEY_ALGORITHMS:
+            object.__setattr__(self, "key_ring", self._public_key_ring())
+        elif self.algorithm in HMAC_ALGORITHMS:
+            if self.key_ring is not None or self.private_key is not None:
+                raise ValueError(
+                    f"{self.algorithm} signs with secret_key; key_ring and private_key"
+                    " are for RS256, ES256 and EdDSA"
+                )
+            check_secret(self.secret_key, self.algorithm)
+        else:
+            check_secret(self.secret_key, self.algorithm)  # raises, naming the choices
+
+    def _public_key_ring(self) -> KeyRing:
+        if self.key_ring is not None and self.private_key is not None:
+            raise ValueError("give key_ring or private_key, not both")
+        ring = self.key_ring
+        if ring is None:
+            key = self.private_key
+            if isinstance(key, str | bytes):
+                key = load_private_key(key)
+            if key is not None and algorithm_for(key) != self.algorithm:
+                raise ValueError(f"private_key is a {algorithm_for(key)} key, not {self.algorithm}")
+            return KeyRing(
+                self.algorithm,
+                retire_after_seconds=self.refresh_ttl_seconds,
+                private_key=key,
+                clock=self.clock,
+            )
+        if not isinstance(ring, KeyRing) or ring.algorithm != self.algorithm:
+            raise ValueError(f"key_ring must be a KeyRing for {self.algorithm}")
+        if ring.retire_after_seconds < self.refresh_ttl_seconds:
+            raise ValueError(
+                f"key_ring retires keys after {ring.retire_after_seconds} s, before the"
+                f" refresh tokens they signed expire ({self.refresh_ttl_seconds} s):"
+                " those users would be logged out at the next rotation"
+            )
+        return ring
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -192,14 +257,23 @@ class _Api:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.signer = TokenSigner.hmac(
-            settings.secret_key,
-            algorithm=settings.algorithm,
-            issuer=settings.issuer,
-            audience=settings.audience,
-            clock=settings.clock,
-            cache_size=settings.verified_token_cache,
-        )
+        if settings.key_ring is not None:
+            self.signer = TokenSigner.with_key_ring(
+                settings.key_ring,
+                issuer=settings.issuer,
+                audience=settings.audience,
+                clock=settings.clock,
+                cache_size=settings.verified_token_cache,
+            )
+        else:
+            self.signer = TokenSigner.hmac(
+                settings.secret_key,
+                algorithm=settings.algorithm,
+                issuer=settings.issuer,
+                audience=settings.audience,
+                clock=settings.clock,
+                cache_size=settings.verified_token_cache,
+            )
         self.store = RevocationStore(settings.database)
 
     def authenticate(self, username: str, password: str) -> User:
@@ -324,8 +398,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the demo API. ``settings=None`` reads :meth:`Settings.from_env`.
 
     ``app.state`` holds ``settings``, ``store`` (a :class:`RevocationStore`; call
-    ``app.state.store.close()`` when done with a file database), ``ticks_sent`` and
-    ``last_stream_disconnected`` (for ``GET /ticks``).
+    ``app.state.store.close()`` when done with a file database), ``key_ring`` (the
+    :class:`~jwt_course.keys.KeyRing`, ``None`` with HMAC), ``jwks_requests`` (how many
+    times the JWKS was fetched), ``ticks_sent`` and ``last_stream_disconnected``
+    (for ``GET /ticks``).
     """
     settings = Settings.from_env() if settings is None else settings
     api = _Api(settings)
@@ -337,6 +413,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = api.store
     app.state.signer = api.signer
+    app.state.key_ring = settings.key_ring
+    app.state.jwks_requests = 0
     app.state.ticks_sent = 0
     app.state.last_stream_disconnected = False
 
@@ -348,6 +426,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def health() -> dict[str, str]:
         """Unprotected liveness check."""
         return {"status": "ok"}
+
+    @app.get(
+        "/.well-known/jwks.json",
+        responses={404: {"description": "HMAC server: no public keys to publish"}},
+    )
+    async def jwks(response: Response) -> dict[str, list[dict[str, str]]]:
+        """The public keys that verify this server's tokens (RFC 7517 JWK Set)."""
+        app.state.jwks_requests += 1
+        ring = settings.key_ring
+        if ring is None:
+            raise HTTPException(
+                404,
+                detail=f"no public keys: this server signs with {settings.algorithm},"
+                " a shared secret that is never published",
+            )
+        response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_SECONDS}"
+        return ring.jwks()
 
     @app.post("/login", responses={401: {"description": "Bad credentials"}})
     def login(body: LoginRequest) -> TokenPair:

@@ -6,9 +6,13 @@ the one accepted algorithm, issuer, audience, required claims, explicit token ty
 (RFC 9068 §2.1), refresh tokens ``typ: rt+jwt``; each is decoded only as its own
 type, so neither can stand in for the other.
 
-Only HMAC algorithms (HS256/HS384/HS512) are supported so far; the signer keeps a
-separate signing and verifying key so that public-key algorithms (RS256, ES256,
-EdDSA) fit in later without changing its callers.
+HMAC algorithms (HS256/HS384/HS512) sign and verify with one shared secret
+(:meth:`TokenSigner.hmac`). Public-key algorithms (RS256, ES256, EdDSA) sign with the
+current private key of a :class:`jwt_course.keys.KeyRing`, put its ``kid`` in every
+token header, and verify with the public key that ``kid`` names
+(:meth:`TokenSigner.with_key_ring`); an unknown ``kid`` is refused. Either way the
+one configured algorithm is the only one accepted, so a public key can never be
+used as an HMAC secret (RFC 8725 §3.1).
 """
 
 from __future__ import annotations
@@ -17,14 +21,18 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
+
+if TYPE_CHECKING:
+    from .keys import KeyRing
 
 __all__ = [
     "ACCESS_TOKEN_TYPE",
     "HMAC_ALGORITHMS",
     "MAX_TOKEN_LENGTH",
+    "PUBLIC_KEY_ALGORITHMS",
     "REFRESH_TOKEN_TYPE",
     "TokenSigner",
     "check_secret",
@@ -34,6 +42,8 @@ __all__ = [
 ACCESS_TOKEN_TYPE = "at+jwt"
 REFRESH_TOKEN_TYPE = "rt+jwt"
 HMAC_ALGORITHMS: dict[str, str] = {"HS256": "sha256", "HS384": "sha384", "HS512": "sha512"}
+#: Public-key algorithms, signed with a :class:`jwt_course.keys.KeyRing`.
+PUBLIC_KEY_ALGORITHMS: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
 #: Tokens longer than this are refused before any parsing (ours are ~400 characters).
 MAX_TOKEN_LENGTH = 4096
 
@@ -41,16 +51,17 @@ MAX_TOKEN_LENGTH = 4096
 def min_secret_bytes(algorithm: str) -> int:
     """Shortest acceptable HMAC secret for ``algorithm``: the hash size (RFC 7518 §3.2).
 
-    Raises ``ValueError`` for an algorithm this module does not support (yet).
+    Raises ``ValueError`` for any other algorithm (public-key ones take no secret).
     """
     try:
         return hashlib.new(HMAC_ALGORITHMS[algorithm]).digest_size
     except KeyError:
-        supported = ", ".join(HMAC_ALGORITHMS)
-        raise ValueError(
-            f"algorithm {algorithm!r} is not supported yet; use one of {supported}"
-            " (public-key algorithms come with jwt_course.keys in chapter 05)"
-        ) from None
+        if algorithm in PUBLIC_KEY_ALGORITHMS:
+            raise ValueError(
+                f"{algorithm} signs with a private key, not a secret (see jwt_course.keys)"
+            ) from None
+        supported = ", ".join([*HMAC_ALGORITHMS, *PUBLIC_KEY_ALGORITHMS])
+        raise ValueError(f"algorithm {algorithm!r} is not supported; use one of {supported}") from None
 
 
 def check_secret(secret: str | bytes, algorithm: str) -> None:
@@ -123,21 +134,37 @@ class TokenSigner:
     ``clock`` returns the current time in epoch seconds (``time.time`` in real use; a
     fixed function in a notebook makes expiry reproducible). It is used both for
     ``iat``/``exp`` when signing and for checking them when verifying.
+
+    Build one with :meth:`hmac` (a shared secret) or :meth:`with_key_ring` (public-key
+    algorithms; ``key_ring`` is then the :class:`~jwt_course.keys.KeyRing`, else ``None``).
     """
 
     def __init__(
         self,
         *,
-        signing_key: str | bytes,
-        verifying_key: str | bytes,
+        signing_key: str | bytes | None = None,
+        verifying_key: str | bytes | None = None,
         algorithm: str,
         issuer: str,
         audience: str,
         clock: Callable[[], float],
         cache_size: int = 1024,
+        key_ring: KeyRing | None = None,
     ) -> None:
-        min_secret_bytes(algorithm)  # refuses unsupported algorithms
+        if key_ring is None:
+            min_secret_bytes(algorithm)  # refuses unsupported algorithms
+            if signing_key is None or verifying_key is None:
+                raise ValueError(f"{algorithm} needs a signing_key and a verifying_key")
+        else:
+            if algorithm not in PUBLIC_KEY_ALGORITHMS or key_ring.algorithm != algorithm:
+                raise ValueError(
+                    f"a key ring for {key_ring.algorithm} cannot sign {algorithm}"
+                    f" (public-key algorithms: {', '.join(PUBLIC_KEY_ALGORITHMS)})"
+                )
+            if signing_key is not None or verifying_key is not None:
+                raise ValueError("give either a key_ring or signing/verifying keys, not both")
         self.algorithm = algorithm
+        self.key_ring = key_ring
         self.issuer = issuer
         self.audience = audience
         self.clock = clock
@@ -146,7 +173,9 @@ class TokenSigner:
         # Refuse short keys outright instead of warning.
         self._jwt = jwt.PyJWT(options={"enforce_minimum_key_length": True})
         self._cache_size = cache_size
-        self._verified: OrderedDict[tuple[str, tuple[str, ...], str], dict[str, Any]]
+        self._verified: OrderedDict[
+            tuple[str, tuple[str, ...], str], tuple[str | None, dict[str, Any]]
+        ]
         self._verified = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -172,37 +201,66 @@ class TokenSigner:
             cache_size=cache_size,
         )
 
-    def encode(self, claims: dict[str, Any], typ: str) -> str:
-        """Sign ``claims`` (plus ``iss`` and ``aud``) with header ``typ``."""
-        payload = {"iss": self.issuer, "aud": self.audience, **claims}
-        return self._jwt.encode(
-            payload, self._signing_key, algorithm=self.algorithm, headers={"typ": typ}
+    @classmethod
+    def with_key_ring(
+        cls,
+        key_ring: KeyRing,
+        *,
+        issuer: str,
+        audience: str,
+        clock: Callable[[], float],
+        cache_size: int = 1024,
+    ) -> TokenSigner:
+        """A signer that signs with ``key_ring``'s current key and verifies by ``kid``."""
+        return cls(
+            algorithm=key_ring.algorithm,
+            issuer=issuer,
+            audience=audience,
+            clock=clock,
+            cache_size=cache_size,
+            key_ring=key_ring,
         )
+
+    def encode(self, claims: dict[str, Any], typ: str) -> str:
+        """Sign ``claims`` (plus ``iss`` and ``aud``) with header ``typ`` (and ``kid``)."""
+        payload = {"iss": self.issuer, "aud": self.audience, **claims}
+        headers: dict[str, Any] = {"typ": typ}
+        key: Any = self._signing_key
+        if self.key_ring is not None:
+            current = self.key_ring.current
+            headers["kid"] = current.kid
+            key = current.private_key
+        return self._jwt.encode(payload, key, algorithm=self.algorithm, headers=headers)
 
     def decode(self, token: str, typ: str, require: Sequence[str]) -> dict[str, Any]:
         """Verify ``token`` as type ``typ`` and return its claims.
 
-        Checks: length, signature with the one configured algorithm, required claims,
-        ``iss``, ``aud``, ``typ``, then ``exp``/``iat``/``nbf`` against ``clock``.
-        Raises a ``jwt.PyJWTError`` subclass on any failure.
+        Checks: length, signature with the one configured algorithm (with a key ring:
+        the key its ``kid`` names), required claims, ``iss``, ``aud``, ``typ``, then
+        ``exp``/``iat``/``nbf`` against ``clock``. Raises a ``jwt.PyJWTError``
+        subclass on any failure.
 
         The result of the signature and claim checks is cached for the exact token
         text (``cache_size`` entries, 0 to turn off): PyJWT's decode costs ~45 us, a
-        cache hit ~1 us. Only an identical string hits; the time claims are checked
-        again on every call, and revocation is the caller's check on every request.
+        cache hit ~1 us. Only an identical string hits; the time claims (and, with a
+        key ring, that the signing key is still published) are checked again on
+        every call, and revocation is the caller's check on every request.
         """
         if len(token) > MAX_TOKEN_LENGTH:
             raise jwt.DecodeError(f"token longer than {MAX_TOKEN_LENGTH} characters")
         key = (typ, tuple(require), token)
         with self._cache_lock:
-            payload = self._verified.get(key)
-        if payload is None:
-            payload = self._verify(token, typ, require)
+            cached = self._verified.get(key)
+        if cached is None:
+            cached = self._verify(token, typ, require)
             if self._cache_size > 0:
                 with self._cache_lock:
-                    self._verified[key] = payload
+                    self._verified[key] = cached
                     while len(self._verified) > self._cache_size:
                         self._verified.popitem(last=False)
+        kid, payload = cached
+        if self.key_ring is not None:
+            self.key_ring.verifying_key(kid)  # a removed key's tokens die with it
         # The time claims are checked on every call, cached or not.
         now = self.clock()
         _validate_exp(payload, now)
@@ -210,12 +268,25 @@ class TokenSigner:
         _validate_nbf(payload, now)
         return dict(payload)
 
-    def _verify(self, token: str, typ: str, require: Sequence[str]) -> dict[str, Any]:
+    def _verify(
+        self, token: str, typ: str, require: Sequence[str]
+    ) -> tuple[str | None, dict[str, Any]]:
         required = sorted({"exp", "iat", "iss", "aud", "jti", *require})
+        kid: str | None = None
+        verifying_key: Any = self._verifying_key
         try:
+            if self.key_ring is not None:
+                # The header only chooses among our own published keys; the algorithm
+                # stays pinned below, so the key type always matches the algorithm.
+                header = jwt.get_unverified_header(token)
+                if header.get("alg") != self.algorithm:
+                    # Say so before looking up a key (the allow-list below refuses it too).
+                    raise jwt.InvalidAlgorithmError("The specified alg value is not allowed")
+                kid = header.get("kid")
+                verifying_key = self.key_ring.verifying_key(kid)
             decoded = self._jwt.decode_complete(
                 token,
-                self._verifying_key,
+                verifying_key,
                 algorithms=[self.algorithm],
                 audience=self.audience,
                 issuer=self.issuer,
@@ -239,4 +310,4 @@ class TokenSigner:
         payload: dict[str, Any] = decoded["payload"]
         _validate_numeric(payload, ("exp", "iat", "nbf"))
         _validate_strings(payload, [c for c in required if c not in ("exp", "iat", "aud")])
-        return payload
+        return kid, payload
