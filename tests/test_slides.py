@@ -1,0 +1,221 @@
+"""Slides: every lesson carries slide metadata and exports to a reveal.js deck that works offline."""
+
+from __future__ import annotations
+
+import copy
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from jwt_course import _slides
+
+LESSONS = _slides.lessons()
+ids = [path.name for path in LESSONS]
+
+
+class _Deck(HTMLParser):
+    """What a deck loads (script src, link href, ...) and how many leaf <section> slides it has."""
+
+    LOADS = {"script": "src", "link": "href", "img": "src", "iframe": "src", "source": "src", "embed": "src"}
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.loads: list[str] = []
+        self.inline_scripts: list[str] = []
+        self.leaf_sections = 0
+        self._open_sections: list[bool] = []  # per open <section>: has a nested <section>
+        self._in_script = False
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag in self.LOADS and values.get(self.LOADS[tag]):
+            self.loads.append(values[self.LOADS[tag]] or "")
+        if tag == "script":
+            self._in_script = not values.get("src")
+        if tag == "section":
+            if self._open_sections:
+                self._open_sections[-1] = True
+            self._open_sections.append(False)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+        if tag == "section" and not self._open_sections.pop():
+            self.leaf_sections += 1
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.inline_scripts.append(data)
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("slides")
+    return {path.name: deck for path, deck in zip(LESSONS, _slides.export(LESSONS, out))}
+
+
+def _retag_hint(path: Path) -> str:
+    return f"{path.name} needs slide metadata: run `python -m jwt_course._slides tag notebooks/{path.name}`"
+
+
+# ---------------------------------------------------------------------------- the lessons
+
+
+def test_there_are_lessons():
+    assert len(LESSONS) >= 3
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids)
+def test_lesson_carries_up_to_date_slide_metadata(path):
+    nb = nbformat.read(path, as_version=4)
+    changed = _slides.tag(copy.deepcopy(nb))
+    assert changed == 0, _retag_hint(path)
+    types = _slides.slide_types(nb)
+    assert types[0] == "slide", _retag_hint(path)
+    for cell, slide_type in zip(nb.cells, types):
+        if cell.cell_type == "markdown" and re.search(r"^## ", cell.source, re.MULTILINE):
+            assert slide_type == "slide" or _slides.human_choice(cell), _retag_hint(path)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids)
+def test_lesson_exports_to_a_deck(path, decks):
+    deck = decks[path.name]
+    assert deck.name == path.stem + ".slides.html"
+    assert "Reveal.initialize" in deck.read_text()
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids)
+def test_deck_loads_nothing_from_the_network(path, decks):
+    deck = decks[path.name]
+    html = deck.read_text()
+    parsed = _Deck(html)
+    assert parsed.loads, "the deck loads reveal.js"
+    for url in parsed.loads:
+        if url.startswith("data:"):
+            continue
+        assert not re.match(r"^([a-z][a-z0-9+.-]*:|//|/)", url, re.IGNORECASE), f"{deck.name} loads {url}"
+        assert (deck.parent / url).is_file(), f"{deck.name} loads {url}, which is not beside it"
+    for script in parsed.inline_scripts:
+        assert not re.search(r"""(import|from)\s*\(?\s*['"](https?:)?//""", script), script[:200]
+    assert not re.search(r"""@import|url\(\s*['"]?(https?:)?//""", html), "CSS that fetches from the network"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids)
+def test_deck_has_one_section_per_slide_and_subslide(path, decks):
+    nb = nbformat.read(path, as_version=4)
+    types = [cell.metadata.get("slideshow", {}).get("slide_type", "-") for cell in nb.cells]
+    shown = [t for t in types if t not in ("skip", "notes")]
+    # nbconvert makes the first cell that shows a slide, whatever its type
+    expected = sum(t in ("slide", "subslide") for t in shown) + (shown[0] not in ("slide", "subslide"))
+    assert _Deck(decks[path.name].read_text()).leaf_sections == expected
+
+
+def test_reveal_js_is_vendored_small_and_licensed():
+    vendor = _slides.VENDOR
+    assert "Permission is hereby granted, free of charge" in (vendor / "LICENSE").read_text()  # MIT
+    for name in ("dist/reveal.js", "dist/reveal.css", "dist/theme/white.css", "plugin/notes/notes.js"):
+        assert (vendor / name).is_file(), name
+    size = sum(p.stat().st_size for p in vendor.rglob("*") if p.is_file())
+    assert size < 400_000, f"vendor/reveal.js is {size} bytes"
+    for css in vendor.rglob("*.css"):
+        assert "@import" not in css.read_text(), f"{css.name} imports a file that is not vendored"
+
+
+# ---------------------------------------------------------------------------- the tagger
+
+
+def _lesson() -> nbformat.NotebookNode:
+    nb = new_notebook()
+    nb.cells = [
+        new_markdown_cell("# 99 · A title\n\nWhat you'll learn."),  # 0 slide
+        new_code_cell("import jwt"),  # 1 skip: before the first ## heading
+        new_markdown_cell("## Setup"),  # 2 slide
+        new_code_cell("SECRET = b'x' * 32"),  # 3 skip: setup section
+        new_markdown_cell("## 1. Encode"),  # 4 slide
+        new_code_cell("token = jwt.encode({}, SECRET)", outputs=[new_output("stream", text="ok\n")]),  # 5 fragment
+        new_code_cell("print(token)"),  # 6 subslide: code after code
+        new_markdown_cell("Now decode it."),  # 7 subslide: prose after code
+        new_markdown_cell("More prose."),  # 8 -
+        new_code_cell("jwt.decode(token, SECRET, algorithms=['HS256'])"),  # 9 fragment
+        new_markdown_cell("Wrap-up of 1.\n\n### A detail"),  # 10 subslide
+        new_markdown_cell("**Instructor note:** run this live."),  # 11 notes
+        new_markdown_cell("```python\n## not a heading\n```\nprose"),  # 12 -: fenced
+        new_markdown_cell("End of 1.\n\n## 2. Cleanup in `finally`"),  # 13 slide
+        new_code_cell("try: pass\nfinally: pass"),  # 14 fragment (not a clean-up section)
+        new_markdown_cell("## Clean-up"),  # 15 slide
+        new_code_cell("del token"),  # 16 skip
+        new_markdown_cell("> Speaker notes: all done"),  # 17 notes
+        new_markdown_cell("## Key points\n\n- one"),  # 18 slide
+    ]
+    return nb
+
+
+EXPECTED = [
+    "slide", "skip", "slide", "skip", "slide", "fragment", "subslide", "subslide", "-", "fragment",
+    "subslide", "notes", "-", "slide", "fragment", "slide", "skip", "notes", "slide",
+]  # fmt: skip
+
+
+def _without_slideshow(nb: nbformat.NotebookNode) -> dict:
+    plain = copy.deepcopy(nb)
+    for cell in plain.cells:
+        cell.metadata.pop("slideshow", None)
+    return plain
+
+
+def test_tagger_applies_the_rules():
+    nb = _lesson()
+    assert _slides.tag(nb) == len(nb.cells)
+    assert [cell.metadata.slideshow.slide_type for cell in nb.cells] == EXPECTED
+
+
+def test_tagger_changes_nothing_but_slide_metadata():
+    nb = _lesson()
+    before = _without_slideshow(nb)
+    _slides.tag(nb)
+    assert _without_slideshow(nb) == before
+
+
+def test_tagger_is_idempotent():
+    nb = _lesson()
+    _slides.tag(nb)
+    once = copy.deepcopy(nb)
+    assert _slides.tag(nb) == 0
+    assert nb == once
+
+
+def test_tagger_keeps_a_slide_type_a_person_chose():
+    nb = _lesson()
+    nb.cells[9].metadata["slideshow"] = {"slide_type": "slide"}  # set by hand, no record
+    _slides.tag(nb)
+    nb.cells[5].metadata.slideshow.slide_type = "-"  # changed later in JupyterLab's inspector
+    nb.cells[6].metadata["slideshow"] = {"jwt_course_auto": "subslide"}  # reset to default there
+    assert _slides.tag(nb) == 0
+    assert nb.cells[9].metadata.slideshow == {"slide_type": "slide"}
+    assert nb.cells[5].metadata.slideshow.slide_type == "-"
+    assert "slide_type" not in nb.cells[6].metadata.slideshow
+
+
+def test_tagger_updates_its_own_choices_when_the_notebook_changes():
+    nb = _lesson()
+    _slides.tag(nb)
+    nb.cells[7].source = "## 2. A new section"  # an author turned a paragraph into a section
+    assert _slides.tag(nb) == 1
+    assert nb.cells[7].metadata.slideshow.slide_type == "slide"
+
+
+def test_tag_command_checks_and_writes_notebooks(tmp_path, capsys):
+    path = tmp_path / "99_demo.ipynb"
+    nbformat.write(_lesson(), path)
+    assert _slides.main(["tag", "--check", str(path)]) == 1
+    assert "python -m jwt_course._slides tag" in capsys.readouterr().out
+    assert _slides.main(["tag", str(path)]) == 0
+    written = path.read_text()
+    assert _slides.main(["tag", str(path)]) == 0
+    assert path.read_text() == written
+    assert _slides.main(["tag", "--check", str(path)]) == 0
