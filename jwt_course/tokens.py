@@ -302,9 +302,9 @@ class TokenSigner:
             # A token of the wrong type usually fails on a claim first (a refresh token
             # has no "role"); say what is really wrong. The unverified header only
             # chooses the error message: the token is refused either way.
-            header = _unverified_header(token)
-            if header is not None:
-                _validate_typ(header, typ)
+            unverified = _unverified_header(token)
+            if unverified is not None:
+                _validate_typ(unverified, typ)
             raise
         _validate_typ(decoded["header"], typ)
         payload: dict[str, Any] = decoded["payload"]
