@@ -142,7 +142,7 @@ def _check_claims(payload: dict[str, Any], s: VulnerableSettings) -> dict[str, A
 # -- the mistakes, one verifier each ----------------------------------------------------
 
 # The labs check exp/iss/aud in _check_claims (against the lab clock), not in decode.
-_NO_CLAIMS = {"verify_exp": False, "verify_aud": False, "verify_iss": False}
+_NO_CLAIMS: Any = {"verify_exp": False, "verify_aud": False, "verify_iss": False}
 
 
 def verify_without_signature(token: str, s: VulnerableSettings) -> dict[str, Any]:
