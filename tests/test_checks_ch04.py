@@ -1,0 +1,253 @@
+"""Chapter 04 checkers: each accepts a right answer, refuses a wrong one, and spots a stub."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+
+import httpx
+
+from jwt_course.checks.ch04 import TokenRejected, deny, new_denylist, q1, q2, q3
+from jwt_course.client import NaiveRefreshingAuth, RefreshingAuth
+
+# -- q1: rotation with reuse detection ---------------------------------------------
+
+
+class RefreshStore:
+    def __init__(self) -> None:
+        self.family_of: dict[str, str] = {}
+        self.current: dict[str, str] = {}
+        self.revoked: set[str] = set()
+
+    def _new_jti(self, family: str) -> str:
+        jti = secrets.token_urlsafe(8)
+        self.family_of[jti] = family
+        self.current[family] = jti
+        return jti
+
+    def issue(self, family: str) -> str:
+        return self._new_jti(family)
+
+    def rotate(self, jti: str) -> str:
+        family = self.family_of.get(jti)
+        if family is None:
+            raise TokenRejected("unknown refresh token")
+        if family in self.revoked:
+            raise TokenRejected("revoked")
+        if self.current[family] != jti:
+            self.revoked.add(family)
+            raise TokenRejected("reuse")
+        return self._new_jti(family)
+
+    def is_revoked(self, family: str) -> bool:
+        return family in self.revoked
+
+
+class NoRevocationStore(RefreshStore):
+    """Refuses a used token but forgets to revoke its family."""
+
+    def rotate(self, jti: str) -> str:
+        family = self.family_of.get(jti)
+        if family is None or self.current[family] != jti:
+            raise TokenRejected("refused")
+        return self._new_jti(family)
+
+
+class StubStore:
+    def issue(self, family: str) -> str:
+        ...
+
+    def rotate(self, jti: str) -> str:
+        ...
+
+    def is_revoked(self, family: str) -> bool:
+        ...
+
+
+def test_q1_accepts_the_model_answer():
+    assert q1.evaluate(RefreshStore).status == "correct"
+
+
+def test_q1_store_that_does_not_revoke_the_family_is_refused():
+    verdict = q1.evaluate(NoRevocationStore)
+    assert verdict.status == "incorrect"
+    assert "is_revoked('phone') is False" in verdict.message
+
+
+def test_q1_store_that_accepts_a_used_token_is_refused():
+    class Forgetful(RefreshStore):
+        def rotate(self, jti: str) -> str:
+            return self._new_jti(self.family_of[jti])
+
+    verdict = q1.evaluate(Forgetful)
+    assert verdict.status == "incorrect" and "must raise TokenRejected" in verdict.message
+
+
+def test_q1_stub_is_not_solved():
+    assert q1.evaluate(StubStore).status == "not solved"
+
+
+# -- q2: the denylist check ---------------------------------------------------------
+
+
+def is_revoked(db: sqlite3.Connection, claims: dict, now: int) -> bool:
+    db.execute("DELETE FROM denylist WHERE expires_at <= ?", (now,))
+    return db.execute("SELECT 1 FROM denylist WHERE jti = ?", (claims["jti"],)).fetchone() is not None
+
+
+def test_q2_accepts_the_model_answer():
+    assert q2.evaluate(is_revoked).status == "correct"
+
+
+def test_q2_helpers_build_a_denylist():
+    db = new_denylist()
+    deny(db, "a", 10)
+    assert is_revoked(db, {"jti": "a"}, 9) and not is_revoked(db, {"jti": "a"}, 10)
+
+
+def test_q2_a_check_that_never_purges_is_refused():
+    def never_purges(db, claims, now):
+        return db.execute("SELECT 1 FROM denylist WHERE jti = ?", (claims["jti"],)).fetchone() is not None
+
+    verdict = q2.evaluate(never_purges)
+    assert verdict.status == "incorrect" and "grows with every logout" in verdict.message
+
+
+def test_q2_a_purge_that_removes_live_rows_is_refused():
+    def eager(db, claims, now):
+        db.execute("DELETE FROM denylist WHERE expires_at <= ?", (now + 900,))
+        return db.execute("SELECT 1 FROM denylist WHERE jti = ?", (claims["jti"],)).fetchone() is not None
+
+    verdict = q2.evaluate(eager)
+    assert verdict.status == "incorrect" and "'logged-out'" in verdict.message
+
+
+def test_q2_an_f_string_query_is_refused():
+    def injectable(db, claims, now):
+        db.execute("DELETE FROM denylist WHERE expires_at <= ?", (now,))
+        sql = f"SELECT 1 FROM denylist WHERE jti = '{claims['jti']}'"
+        return db.execute(sql).fetchone() is not None
+
+    verdict = q2.evaluate(injectable)
+    assert verdict.status == "incorrect" and "placeholders" in verdict.message
+
+
+def test_q2_an_int_answer_is_refused():
+    def ints(db, claims, now):
+        db.execute("DELETE FROM denylist WHERE expires_at <= ?", (now,))
+        return db.execute("SELECT COUNT(*) FROM denylist WHERE jti = ?", (claims["jti"],)).fetchone()[0]
+
+    assert "bool" in q2.evaluate(ints).message
+
+
+def test_q2_stub_is_not_solved():
+    def stub(db, claims, now):
+        ...
+
+    assert q2.evaluate(stub).status == "not solved"
+
+
+# -- q3: the race-free refreshing client --------------------------------------------
+
+
+class SafeRefreshingAuth(httpx.Auth):
+    requires_request_body = True
+
+    def __init__(self, tokens: dict, refresh_url: str) -> None:
+        self.tokens = dict(tokens)
+        self.refresh_url = refresh_url
+        self.lock = threading.Lock()
+
+    def sync_auth_flow(self, request):
+        with self.lock:
+            sent = self.tokens
+        request.headers["Authorization"] = f"Bearer {sent['access_token']}"
+        response = yield request
+        if response.status_code != 401:
+            return
+        with self.lock:
+            if self.tokens is sent:
+                answer = yield httpx.Request(
+                    "POST", request.url.join(self.refresh_url), json={"refresh_token": sent["refresh_token"]}
+                )
+                answer.read()
+                if answer.status_code != 200:
+                    return
+                self.tokens = answer.json()
+            current = self.tokens
+        request.headers["Authorization"] = f"Bearer {current['access_token']}"
+        yield request
+
+
+class Stub(httpx.Auth):
+    def __init__(self, tokens: dict, refresh_url: str) -> None:
+        self.tokens = tokens
+
+    def sync_auth_flow(self, request):
+        ...
+
+
+class Serialising(SafeRefreshingAuth):
+    """Correct but slow: the lock is held for the whole request."""
+
+    def sync_auth_flow(self, request):
+        with self.lock:
+            request.headers["Authorization"] = f"Bearer {self.tokens['access_token']}"
+            response = yield request
+            if response.status_code == 401:
+                answer = yield httpx.Request(
+                    "POST", request.url.join(self.refresh_url), json={"refresh_token": self.tokens["refresh_token"]}
+                )
+                answer.read()
+                if answer.status_code != 200:
+                    return
+                self.tokens = answer.json()
+                request.headers["Authorization"] = f"Bearer {self.tokens['access_token']}"
+                yield request
+
+
+class Looping(SafeRefreshingAuth):
+    """Refreshes until it works: never, after logout."""
+
+    def sync_auth_flow(self, request):
+        request.headers["Authorization"] = f"Bearer {self.tokens['access_token']}"
+        response = yield request
+        while response.status_code == 401:
+            answer = yield httpx.Request(
+                "POST", request.url.join(self.refresh_url), json={"refresh_token": self.tokens["refresh_token"]}
+            )
+            answer.read()
+            if answer.status_code == 200:
+                self.tokens = answer.json()
+                request.headers["Authorization"] = f"Bearer {self.tokens['access_token']}"
+                response = yield request
+
+
+def test_q3_accepts_the_model_answer():
+    assert q3.evaluate(SafeRefreshingAuth).status == "correct"
+
+
+def test_q3_accepts_the_package_client():
+    assert q3.evaluate(RefreshingAuth).status == "correct"
+
+
+def test_q3_refuses_the_naive_client_with_the_logout_it_causes():
+    verdict = q3.evaluate(NaiveRefreshingAuth)
+    assert verdict.status == "incorrect"
+    assert "8 refresh requests" in verdict.message and "reuse detected" in verdict.message
+    assert "logged out" in verdict.message
+
+
+def test_q3_refuses_a_client_that_serialises_every_request():
+    verdict = q3.evaluate(Serialising)
+    assert verdict.status == "incorrect" and "one by one" in verdict.message
+
+
+def test_q3_refuses_a_refresh_loop():
+    verdict = q3.evaluate(Looping)
+    assert verdict.status == "incorrect" and "loop" in verdict.message
+
+
+def test_q3_stub_is_not_solved():
+    assert q3.evaluate(Stub).status == "not solved"
