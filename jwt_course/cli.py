@@ -971,10 +971,14 @@ def run_exercise_notebook(path: Path, timeout: int = 60) -> ChapterProgress:
         message = str(exc).strip().splitlines()[-1:] or [""]
         errors.append(f"stopped: {type(exc).__name__}: {message[0]}")
     for index, cell in enumerate(code, start=1):
+        # only the learner's own check counts: `qN.check()` with no argument; a cell that
+        # calls `qN.check(some_wrong_answer)` is the lesson demonstrating a verdict
+        own = set(re.findall(r"\b(q\d+)\.check\(\s*\)", cell.get("source", "")))
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stdout":
                 for label, status in _VERDICT.findall(output.get("text", "")):
-                    verdicts[label] = _STATUS[status]  # the last check() of a question wins
+                    if label in own:
+                        verdicts[label] = _STATUS[status]  # the last check() of a question wins
             elif output.get("output_type") == "error":
                 errors.append(
                     f"code cell {index} raised {output.get('ename')}: {output.get('evalue')}"

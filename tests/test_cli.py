@@ -462,3 +462,22 @@ def test_progress_for_a_chapter_that_is_not_there_is_a_usage_error(tmp_path):
     result = run("progress", "--exercises", str(tmp_path), "--chapter", "7")
     assert result.returncode == 2
     assert result.stderr.startswith("error: no exercise notebook for chapter 07")
+
+
+def test_progress_ignores_a_lesson_demonstrating_a_wrong_answer(tmp_path):
+    # a cell that calls q0.check(wrong) shows a verdict; only q0.check() is the learner's
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("from jwt_course.checks.ch00 import q0\ndef split_token(t):\n    ...\nq0.check()"),
+        nbformat.v4.new_code_cell("q0.check(lambda t: tuple(t.split('.')))"),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "00_demo.ipynb")
+    result = subprocess.run(
+        [sys.executable, "-m", "jwt_course", "progress", "--exercises", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert "0/1 solved" in result.stdout
+    assert "not solved yet: q0" in result.stdout
