@@ -427,10 +427,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Unprotected liveness check."""
         return {"status": "ok"}
 
-    @app.get(
-        "/.well-known/jwks.json",
-        responses={404: {"description": "HMAC server: no public keys to publish"}},
-    )
+    # Listed in OpenAPI only when there is something to publish.
+    @app.get("/.well-known/jwks.json", include_in_schema=settings.key_ring is not None)
     async def jwks(response: Response) -> dict[str, list[dict[str, str]]]:
         """The public keys that verify this server's tokens (RFC 7517 JWK Set)."""
         app.state.jwks_requests += 1

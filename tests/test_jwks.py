@@ -176,6 +176,7 @@ def test_an_hs256_server_publishes_no_keys():
         assert secret not in response.text and b64url(secret.encode()) not in response.text
         assert "kid" not in jwt.get_unverified_header(login(client)["access_token"])
         assert app.state.key_ring is None
+        assert JWKS_PATH not in client.get("/openapi.json").json()["paths"]
 
 
 @pytest.fixture
