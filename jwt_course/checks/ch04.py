@@ -219,6 +219,11 @@ def is_revoked(db: sqlite3.Connection, claims: dict, now: int) -> bool:
                     " (build the query with ? placeholders: an f-string lets the jti rewrite your SQL)"
                     if "'" in claims["jti"] else ""
                 )
+                if expected and claims["jti"] not in _rows(db):
+                    extra = (
+                        f": its row was deleted, though it expires only at now + {claims['exp'] - now}. "
+                        "Purge only rows with expires_at <= now"
+                    )
                 raise Failure(f"for {what} (jti {claims['jti']!r}), is_revoked returned {got}, expected {expected}{extra}")
         left = _rows(db)
         if "logged-out" not in left:
@@ -400,11 +405,12 @@ class SafeRefreshingAuth(httpx.Auth):
                 "does your lock cover the whole request? Hold it only around reading the tokens and refreshing"
             )
         if len(answers) > 1:
-            reuse = next((detail for status, detail in answers if status == 401 and detail), "")
+            details = [detail for status, detail in answers if status == 401]
+            said = next((d for d in details if "reuse" in d), details[0] if details else "200 twice")
             alive = self._run(pool, server, auth, [me], "a request after the burst")[0]
             raise Failure(
                 f"{_BURST} concurrent requests with the same expired access token: the server received "
-                f"{len(answers)} refresh requests carrying one refresh token and answered {reuse!r}; "
+                f"{len(answers)} refresh requests carrying one refresh token and answered {said!r}; "
                 f"the next GET /me got {alive}: the user was logged out by their own client. "
                 "Let one refresh run at a time, and skip it when the tokens changed while you waited"
             )
