@@ -205,7 +205,7 @@ def is_revoked(db: sqlite3.Connection, claims: dict, now: int) -> bool:
         deny(db, "logged-out", now + 600)
         deny(db, "expired-long-ago", now - 3600)
         deny(db, "expires-right-now", now)
-        cases = [
+        cases: list[tuple[dict[str, Any], bool, str]] = [
             ({"jti": "logged-out", "exp": now + 600}, True, "a token logged out 5 minutes ago (expires in 10)"),
             ({"jti": "still-fine", "exp": now + 900}, False, "a token that was never logged out"),
             ({"jti": "x' OR '1'='1", "exp": now + 900}, False, "a jti containing a quote"),
@@ -341,8 +341,9 @@ class SafeRefreshingAuth(httpx.Auth):
         if not (inspect.isclass(answer) and issubclass(answer, httpx.Auth)):
             raise Failure(f"SafeRefreshingAuth should be a class derived from httpx.Auth, got {_show(answer)}")
         probe_tokens = {"access_token": "probe-access", "refresh_token": "probe-refresh"}
+        auth_class: Any = answer
         try:
-            probe = answer(dict(probe_tokens), "http://127.0.0.1/refresh").sync_auth_flow(
+            probe: Any = auth_class(dict(probe_tokens), "http://127.0.0.1/refresh").sync_auth_flow(
                 httpx.Request("GET", "http://127.0.0.1/me")
             )
         except NotImplementedError:
