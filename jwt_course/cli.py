@@ -203,8 +203,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--algorithm",
-        choices=("HS256", "HS384", "HS512"),
-        help="signing algorithm (default: HS256)",
+        choices=("HS256", "HS384", "HS512", "RS256", "ES256", "EdDSA"),
+        help="signing algorithm (default: HS256); RS256, ES256 and EdDSA publish their public "
+        "keys at /.well-known/jwks.json",
+    )
+    serve.add_argument(
+        "--private-key-file",
+        metavar="PATH",
+        help="PEM private key for RS256/ES256/EdDSA (default: a new key for this run)",
     )
     serve.add_argument(
         "--access-ttl",
@@ -691,23 +697,27 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _settings_lines(settings: Any, url: str, secret_given: bool) -> list[str]:
+def _settings_lines(settings: Any, url: str, secret_given: bool, key_file: bool = False) -> list[str]:
     from .server import DEMO_USERS
 
     users = ", ".join(f"{name} / {password} ({role})" for name, password, role in DEMO_USERS)
     memory = settings.database == ":memory:"
+    if settings.key_ring is None:
+        key = "secret       " + (
+            "from JWT_COURSE_SECRET_KEY (not shown)"
+            if secret_given
+            else "generated for this run (not shown); tokens die with the server"
+        )
+    else:
+        origin = "from --private-key-file" if key_file else "generated for this run"
+        key = f"signing key  {origin}; public keys at {url}/.well-known/jwks.json"
     return [
         "JWT course demo API",
         f"  url          {url}",
         f"  docs         {url}/docs  (Swagger UI; Authorize with a demo user)",
         f"  users        {users}",
         f"  algorithm    {settings.algorithm}",
-        "  secret       "
-        + (
-            "from JWT_COURSE_SECRET_KEY (not shown)"
-            if secret_given
-            else "generated for this run (not shown); tokens die with the server"
-        ),
+        "  " + key,
         f"  issuer       {settings.issuer}",
         f"  audience     {settings.audience}",
         f"  access TTL   {settings.access_ttl_seconds} s ({_duration(settings.access_ttl_seconds)})",
@@ -741,6 +751,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         if value is not None
     }
+    if args.private_key_file:
+        try:
+            overrides["private_key"] = Path(args.private_key_file).read_bytes()
+        except OSError as exc:
+            raise CliError(f"cannot read --private-key-file: {exc.strerror}") from None
     try:
         settings = Settings.from_env(**overrides)
         app = create_app(settings)
@@ -764,7 +779,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"warning: listening on {args.host}: anyone on your network can log in as the demo users"
         )
     print(
-        "\n".join(_settings_lines(settings, url, "JWT_COURSE_SECRET_KEY" in os.environ)), flush=True
+        "\n".join(
+            _settings_lines(
+                settings, url, "JWT_COURSE_SECRET_KEY" in os.environ, bool(args.private_key_file)
+            )
+        ),
+        flush=True,
     )
 
     server = uvicorn.Server(

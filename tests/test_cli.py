@@ -398,6 +398,39 @@ def test_serve_runs_the_demo_api_and_stops_cleanly_on_sigterm():
     assert "stopped (SIGTERM)" in text
 
 
+def test_serve_with_rs256_publishes_its_public_key_and_prints_no_secret():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jwt_course", "serve", "--port", "0", "--algorithm", "RS256"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+    )
+    try:
+        stdout = _lines(proc.stdout)
+        printed = []
+        while not printed or not printed[-1].startswith("Press Ctrl+C"):
+            printed.append(stdout.get(timeout=20))
+        url = re.search(r"url +(http://127\.0\.0\.1:\d+)", "".join(printed)).group(1)
+        with httpx.Client(base_url=url, trust_env=False, timeout=10) as client:
+            token = client.post("/login", json={"username": "bob", "password": "builder"}).json()
+            jwks = client.get("/.well-known/jwks.json").json()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    text = "".join(printed)
+    assert "algorithm    RS256" in text and "/.well-known/jwks.json" in text and "secret " not in text
+    header = jwt.get_unverified_header(token["access_token"])
+    assert header["alg"] == "RS256" and header["kid"] == jwks["keys"][0]["kid"]
+
+
+def test_serve_reports_an_unreadable_private_key_file():
+    result = run("serve", "--port", "0", "--algorithm", "ES256", "--private-key-file", "/nonexistent/key.pem")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: cannot read --private-key-file: No such file or directory"
+
+
 # -- doctor -----------------------------------------------------------------------------
 
 
