@@ -114,22 +114,19 @@ class Choice:
         return "".join(sorted(chosen))
 
     def _how_to_answer(self) -> str:
+        letters = ", ".join(self.letters)
         if self.select_all:
-            return f"select all that apply, e.g. {self.label}.answer('{self.letters[0]}{self.letters[-1]}')"
-        return f"one letter, e.g. {self.label}.answer('{self.letters[1]}')"
+            return f"Select all that apply: quiz.{self.label}.answer('...') with every right letter among {letters}"
+        return f"Use quiz.{self.label}.answer('x') with x one of {letters}"
 
     def evaluate(self, given: Any) -> Verdict:
         """The verdict for ``given`` without printing or recording it. Never raises."""
         chosen = self._parse(given)
         if chosen is None:
             shown = repr(given) if len(repr(given)) <= 20 else repr(given)[:17] + "..."
-            return Verdict(
-                "not solved",
-                f"{self.label}: {shown} is not an answer; options are "
-                f"{', '.join(self.letters)}: {self._how_to_answer()}.",
-            )
+            return Verdict("not solved", f"{self.label}: {shown} is not an answer. {self._how_to_answer()}.")
         if not self.select_all and len(chosen) > 1:
-            return Verdict("not solved", f"{self.label}: pick one option only ({self._how_to_answer()}).")
+            return Verdict("not solved", f"{self.label}: pick one option only. {self._how_to_answer()}.")
         if chosen == self.correct:
             return Verdict("correct", f"{self.label}: correct! {self.explanation}")
         lines = [f"{self.label}: not quite."]
@@ -139,13 +136,13 @@ class Choice:
         missed = len(set(self.correct) - set(chosen))
         if self.select_all and missed:
             lines.append(f"  {missed} right option{'s' if missed > 1 else ''} missing.")
-        lines.append(f"  Try again, or {self.label}.explain().")
+        lines.append(f"  Try again, or quiz.{self.label}.explain().")
         return Verdict("incorrect", "\n".join(lines))
 
     def answer(self, given: Any = _MISSING) -> None:
         """Print whether ``given`` is right (and why not); count it in the score."""
         if given is _MISSING:
-            print(f"{self.label}: give your answer, {self._how_to_answer()}.")
+            print(f"{self.label}: give your answer. {self._how_to_answer()}.")
             return
         verdict = self.evaluate(given)
         if verdict.status != "not solved":
@@ -185,7 +182,7 @@ class CodeQuestion(Exercise):
     def show(self) -> None:
         """Print the task."""
         print(f"{self.label} (chapter {self.chapter}, code). {self.task}")
-        print(f"  -> define `{self.name}`, then {self.label}.answer()")
+        print(f"  -> define `{self.name}`, then quiz.{self.label}.answer()")
 
     def answer(self, fn: Any = _MISSING) -> None:
         """Check ``fn`` (default: the notebook's function of the right name); never raises."""
@@ -550,17 +547,17 @@ _CHOICES = (
         "to the other instance. Which login still works?",
         (
             "A server session (session id in a cookie)",
-            "A JWT in the Authorization header, both instances holding the verifying key",
             "Both",
             "Neither",
+            "A JWT in the Authorization header, both instances holding the verifying key",
         ),
-        "b",
+        "d",
         "A JWT carries its own claims and is checked with a key, so any instance with that key can "
         "verify it; a session id means nothing to an instance that does not hold the session.",
         {
             "a": "the session lives in the memory of the instance that created it; the other instance has never seen it.",
-            "c": "the session id is looked up in the first instance's store, which the second cannot reach.",
-            "d": "the JWT needs no shared state: the second instance verifies the signature with its own copy of the key.",
+            "b": "the session id is looked up in the first instance's store, which the second cannot reach.",
+            "c": "the JWT needs no shared state: the second instance verifies the signature with its own copy of the key.",
         },
     ),
     Choice(
@@ -568,16 +565,16 @@ _CHOICES = (
         "03",
         "How does a client send a Bearer token to an API, as RFC 6750 recommends?",
         (
-            "In the query string: GET /me?access_token=<token>",
             "In the header: Authorization: Bearer <token>",
+            "In the query string: GET /me?access_token=<token>",
             "In the JSON body of every GET request",
             "In a header named Bearer: <token>",
         ),
-        "b",
+        "a",
         "The Authorization header with the scheme Bearer. Whoever presents the token is let in, so it "
         "travels over HTTPS only.",
         {
-            "a": "RFC 6750 allows it only as a last resort: URLs end up in server logs, proxies and browser history.",
+            "b": "RFC 6750 allows it only as a last resort: URLs end up in server logs, proxies and browser history.",
             "c": "GET requests have no body by convention, and the body is not where HTTP carries credentials.",
             "d": "there is no such header; 'Bearer' is the authentication scheme inside the Authorization header.",
         },
@@ -608,16 +605,16 @@ _CHOICES = (
         "checks the signature and exp. What can the attacker do?",
         (
             "Nothing: the token is bound to the user's IP address",
-            "Use it until it expires, at most 15 minutes",
             "Use it only until the user logs out",
+            "Use it until it expires, at most 15 minutes",
             "Change the role claim to admin",
         ),
-        "b",
+        "c",
         "A bearer token works for whoever holds it until exp. Short expiry limits the damage; "
         "a denylist (by jti) or a token version can end it sooner.",
         {
             "a": "a plain JWT is not bound to an IP or a device; nothing in the check compares them.",
-            "c": "logout can only stop it if the API checks a denylist, and this one checks signature and exp only.",
+            "b": "logout can only stop it if the API checks a denylist, and this one checks signature and exp only.",
             "d": "any change breaks the signature, and the attacker does not have the key.",
         },
     ),
@@ -628,17 +625,17 @@ _CHOICES = (
         "is presented again. What does the server do?",
         (
             "Returns the same new pair as the first time (the call is idempotent)",
-            "Refuses it and revokes the whole family: every token of that login stops working",
             "Accepts it, because it has not expired yet",
             "Refuses only that token; the pair issued by the first use keeps working",
+            "Refuses it and revokes the whole family: every token of that login stops working",
         ),
-        "b",
+        "d",
         "Two uses of one refresh token mean two holders, one of them a thief, and the server cannot "
         "tell which: it ends the whole login, and the real user logs in again.",
         {
             "a": "handing the pair out again would give a thief the live session.",
-            "c": "after rotation an unexpired but used refresh token is exactly what a thief replays.",
-            "d": "if the thief made the first refresh, the live pair is theirs: revoking only the replayed token leaves them in.",
+            "b": "after rotation an unexpired but used refresh token is exactly what a thief replays.",
+            "c": "if the thief made the first refresh, the live pair is theirs: revoking only the replayed token leaves them in.",
         },
     ),
     Choice(
@@ -666,16 +663,16 @@ _CHOICES = (
         "Five microservices must verify tokens, but only the auth service may issue them. Which set-up?",
         (
             "HS256, the same secret copied into every service",
-            "RS256 (or ES256/EdDSA): the auth service keeps the private key, services verify with its public key (JWKS)",
             "HS256 with a different secret in each service",
+            "RS256 (or ES256/EdDSA): the auth service keeps the private key, services verify with its public key (JWKS)",
             "alg none inside the private network",
         ),
-        "b",
+        "c",
         "With a key pair, verifying needs only the public key, which cannot sign; with HMAC every "
         "holder of the secret can also mint tokens.",
         {
             "a": "every service holding the secret could mint tokens for any user: one leak compromises all.",
-            "c": "a token signed with one secret does not verify with another; nothing would work.",
+            "b": "a token signed with one secret does not verify with another; nothing would work.",
             "d": "unsigned tokens can be forged by anyone who reaches the network.",
         },
     ),
@@ -684,16 +681,16 @@ _CHOICES = (
         "05",
         "What is the kid in a JWT header for?",
         (
-            "It is the user's id",
             "It names which of the issuer's published public keys verifies this token",
+            "It is the user's id",
             "It is a file path where the server finds the key",
             "It is the signing key itself, so the verifier needs no configuration",
         ),
-        "b",
+        "a",
         "The issuer publishes its keys as a JWKS, each with a kid; the verifier picks the key by kid "
         "from that trusted set, which is what makes key rotation painless.",
         {
-            "a": "the user's id is the sub claim in the payload.",
+            "b": "the user's id is the sub claim in the payload.",
             "c": "treating kid as a path is a classic vulnerability (path traversal to a known file): look it up in a fixed set.",
             "d": "a key sent inside the token (the jwk header) must never be trusted: the attacker would sign with their own.",
         },
@@ -705,15 +702,15 @@ _CHOICES = (
         "attacker do? (select all that apply)",
         (
             "Send alg none with no signature and have it accepted",
-            "Send alg HS256 signed with the server's PUBLIC key as the HMAC secret (key confusion)",
             "Nothing, as long as the key is long and random",
+            "Send alg HS256 signed with the server's PUBLIC key as the HMAC secret (key confusion)",
             "Only make the token a few bytes longer",
         ),
-        "ab",
+        "ac",
         "The algorithm must come from the server's configuration (an allow-list of one), never from "
         "the token it is about to check.",
         {
-            "c": "key strength does not help when the attacker chooses 'none', or turns your public key into a shared secret.",
+            "b": "key strength does not help when the attacker chooses 'none', or turns your public key into a shared secret.",
             "d": "the danger is accepting forged tokens, not their size.",
         },
     ),
@@ -722,14 +719,14 @@ _CHOICES = (
         "06",
         "The billing API and the profile API trust the same issuer. Which check stops a token issued "
         "for billing from being accepted by profile?",
-        ("iss", "aud", "exp", "the signature"),
-        "b",
+        ("exp", "iss", "the signature", "aud"),
+        "d",
         "aud says which API a token is for; each API accepts only its own name, so a token leaked by "
         "(or minted for) one cannot be replayed at another.",
         {
-            "a": "both tokens come from the same issuer, so iss matches for both.",
-            "c": "the billing token may be perfectly unexpired.",
-            "d": "the same issuer signed it with the same key: the signature is valid.",
+            "a": "the billing token may be perfectly unexpired.",
+            "b": "both tokens come from the same issuer, so iss matches for both.",
+            "c": "the same issuer signed it with the same key: the signature is valid.",
         },
     ),
     Choice(
@@ -756,16 +753,16 @@ _CHOICES = (
         "06",
         "JWT vs OAuth 2.0: which is true?",
         (
-            "OAuth 2.0 replaced JWT",
             "JWT is a token format; OAuth 2.0 is a framework for obtaining and using access tokens, which may be JWTs",
+            "OAuth 2.0 replaced JWT",
             "JWT is one of OAuth 2.0's grant types",
             "They are two names for the same thing",
         ),
-        "b",
+        "a",
         "OAuth 2.0 says how a client gets an access token and presents it; it does not fix the token's "
         "format. JWTs are a common format (RFC 9068) and the ID token of OpenID Connect.",
         {
-            "a": "they solve different problems and are used together.",
+            "b": "they solve different problems and are used together.",
             "c": "grant types are ways to get a token (authorization code, client credentials...), not token formats.",
             "d": "one is a format, the other a protocol; OAuth tokens may just as well be opaque strings.",
         },
@@ -777,17 +774,17 @@ _CHOICES = (
         "happens when the user navigates away?",
         (
             "Nothing bad: Python stops the task anyway",
-            "The work goes on: CPU, network and connections are spent for nobody, and cleanup may never run",
             "The event loop crashes",
             "The refresh token is revoked",
+            "The work goes on: CPU, network and connections are spent for nobody, and cleanup may never run",
         ),
-        "b",
+        "d",
         "Cancellation is cooperative (Kotlin and asyncio alike): the task must let CancelledError "
         "propagate and clean up in finally.",
         {
             "a": "cancel() only requests: a task that swallows CancelledError keeps running.",
-            "c": "the loop is fine; it is the task that keeps going.",
-            "d": "the server never hears about the client's cancellation unless the client tells it.",
+            "b": "the loop is fine; it is the task that keeps going.",
+            "c": "the server never hears about the client's cancellation unless the client tells it.",
         },
     ),
 )
