@@ -251,7 +251,8 @@ def test_q3_the_seeds_table_taken_literally_is_refused_with_the_reason():
 
     verdict = q3.evaluate(literal)
     assert verdict.status == "incorrect"
-    assert "works_behind_load_balancer" in verdict.message and "one instance" in verdict.message
+    assert "('session', 'shared', 3, False)" in verdict.message
+    assert "shared store" in verdict.message
 
 
 def test_q3_a_per_instance_denylist_is_not_an_instant_logout():
