@@ -107,3 +107,15 @@ def test_constraints_pin_every_dependency_to_a_version_within_its_bounds():
         name = requirement.name.lower().replace("_", "-")
         assert name in pins, f"{name} is not pinned in constraints.txt"
         assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} is outside {requirement.specifier}"
+
+
+@pytest.mark.parametrize("chapter", [ch for ch in CHAPTERS if ch.exists()], ids=lambda ch: ch.number)
+def test_lesson_states_the_time_the_course_map_gives(chapter):
+    first = "".join(json.loads((ROOT / "notebooks" / chapter.filename).read_text())["cells"][0]["source"])
+    assert f"**Time:** about {chapter.minutes} minutes" in first
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_notebook_carries_no_run_timestamps(path):
+    cells = json.loads(path.read_text())["cells"]
+    assert not [c for c in cells if "execution" in c.get("metadata", {})], "re-run it with `make notebooks`"
