@@ -24,7 +24,7 @@ NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell un
 PYTEST_ARGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb solutions/*.ipynb))
 
-.PHONY: help setup lab test notebooks exercises slides clean
+.PHONY: help setup lab test notebooks exercises slides bench clean
 
 help:
 	@echo "make lab        open JupyterLab on the course (honours JUPYTER_PORT, JUPYTER_TOKEN)"
@@ -32,6 +32,7 @@ help:
 	@echo "make notebooks  re-run every lesson and solution in a fresh kernel, saving outputs"
 	@echo "                (one: make notebooks NOTEBOOKS=notebooks/01_jwt_by_hand.ipynb)"
 	@echo "make exercises  regenerate exercises/ from solutions/ (and run them)"
+	@echo "make bench      measure serve(), auth overhead, validation costs, handmade vs PyJWT"
 	@echo "make slides     export every lesson to slides/NN_name.slides.html (reveal.js, works offline)"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -67,6 +68,10 @@ notebooks: $(STAMP) $(PROFILE)
 
 exercises: $(STAMP) $(PROFILE)
 	$(PY) -m jwt_course._notebooks exercises
+
+# Performance figures (medians and ratios), never asserted in tests.
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
 
 slides: $(STAMP)
 	$(PY) -m jwt_course._slides export

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
-import statistics
 import threading
-import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -15,6 +14,7 @@ from fastapi import FastAPI
 
 import jwt_course
 from jwt_course import Server, serve
+from jwt_course.serving import _listening_socket
 
 
 def make_app() -> FastAPI:
@@ -98,11 +98,21 @@ def test_a_taken_port_raises_runtime_error():
             serve(make_app(), port=server.port)
 
 
-def test_a_failing_lifespan_raises_runtime_error_quickly():
-    start = time.perf_counter()
-    with pytest.raises(RuntimeError, match="database unreachable"):
-        serve(failing_lifespan_app())
-    assert time.perf_counter() - start < 2
+def test_a_failing_lifespan_raises_runtime_error_instead_of_hanging():
+    outcome: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            serve(failing_lifespan_app())
+        except BaseException as exc:  # noqa: BLE001 - recorded for the main thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=start, daemon=True)
+    thread.start()
+    thread.join(30)  # a hang guard, not a stopwatch: it returns in milliseconds
+    assert not thread.is_alive(), "serve() hung on an app that cannot start"
+    assert len(outcome) == 1 and isinstance(outcome[0], RuntimeError)
+    assert "database unreachable" in str(outcome[0])
 
 
 def test_the_server_thread_prints_nothing(capfd):
@@ -120,25 +130,42 @@ def test_an_app_error_is_kept_on_the_server_log():
     assert any("Exception in ASGI application" in r.getMessage() for r in server.log)
 
 
-def test_serve_is_ready_and_stopped_within_a_second():
+def test_serve_answers_as_soon_as_it_returns_and_stop_joins_its_thread():
     app = make_app()
     for _ in range(3):
-        start = time.perf_counter()
         server = serve(app)
-        started = time.perf_counter()
+        # no retry loop: serve() returns only once the server answers
+        assert httpx.get(f"{server.url}/health", timeout=5).status_code == 200
         server.stop()
-        stopped = time.perf_counter()
-        assert started - start < 1
-        assert stopped - started < 1
+        assert not server.running
+        assert not [t for t in threading.enumerate() if t.name.startswith("jwt_course.serve:")]
 
 
-def test_requests_are_not_delayed_by_nagle():
-    # A listening socket made with proto 0 leaves Nagle on: ~40 ms per request.
-    with serve(make_app()) as server, httpx.Client(base_url=server.url) as client:
-        client.get("/health")
-        durations = []
-        for _ in range(20):
-            start = time.perf_counter()
-            client.get("/health")
-            durations.append(time.perf_counter() - start)
-    assert statistics.median(durations) < 0.03 and min(durations) < 0.02
+def test_accepted_connections_get_tcp_nodelay():
+    # asyncio (and so uvicorn) sets TCP_NODELAY on an accepted connection only when the
+    # listening socket was made with IPPROTO_TCP; with proto 0 Nagle's algorithm and
+    # delayed ACKs add ~40 ms to every request (measured in benchmarks/serving.py).
+    async def nodelay_of_an_accepted_connection() -> int:
+        loop = asyncio.get_running_loop()
+        listener = _listening_socket("127.0.0.1", 0)
+        accepted: asyncio.Future[int] = loop.create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await loop.create_server(Probe, sock=listener)
+        try:
+            _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+            value = await asyncio.wait_for(accepted, 10)
+            writer.close()
+        finally:
+            server.close()
+            await server.wait_closed()
+        return value
+
+    assert asyncio.run(nodelay_of_an_accepted_connection()) != 0
+
+
