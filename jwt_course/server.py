@@ -39,11 +39,14 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
@@ -394,6 +397,30 @@ Claims = Annotated[
 ]
 
 
+_SWAGGER_UI = Path(__file__).resolve().parent / "static" / "swagger-ui"
+
+
+def _add_offline_docs(app: FastAPI) -> None:
+    # FastAPI's default /docs loads Swagger UI from a CDN; a workshop room without
+    # internet would get a blank page. The same page, with the files from the package.
+    app.mount("/static/swagger-ui", StaticFiles(directory=_SWAGGER_UI), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the demo API. ``settings=None`` reads :meth:`Settings.from_env`.
 
@@ -408,7 +435,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="JWT course demo API",
         description="Login, Bearer tokens, refresh rotation and revocation.",
+        docs_url=None,  # served below from the package, so /docs works offline
     )
+    _add_offline_docs(app)
     app.state.api = api
     app.state.settings = settings
     app.state.store = api.store

@@ -11,32 +11,22 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from jwt_course.course import ROOT
 
-from webdriver import Browser  # tests/webdriver.py
+from webdriver import CHROMEDRIVER, CHROMIUM, NO_BROWSER, free_port, stop_process, wait_http
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 LESSON = "01_jwt_by_hand.ipynb" if (ROOT / "notebooks" / "01_jwt_by_hand.ipynb").exists() else "00_start_here.ipynb"
 ARTIFACTS = ROOT / "test-artifacts"
 
 if not (CHROMIUM and CHROMEDRIVER):
-    pytest.skip(
-        "browser test skipped: Chromium and chromedriver are not installed "
-        "(Debian: apt-get install chromium chromium-driver; .ci/run does this as root)",
-        allow_module_level=True,
-    )
+    pytest.skip(NO_BROWSER, allow_module_level=True)
 
 # the notebook in the visible tab (`make lab` also opens 00_start_here in another tab)
 NB = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
@@ -45,41 +35,11 @@ STDERR = f"return document.querySelectorAll('{NB} [data-mime-type=\"application/
 PROMPTS = f"return [...document.querySelectorAll('{NB} .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim())"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_http(url: str, timeout: float, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    raise TimeoutError(f"nothing answered at {url} within {timeout:.0f} s:\n{log.read_text()[-2000:]}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 @pytest.fixture
 def lab(tmp_path: Path):
     """`make lab` on a copy of the notebooks; yields (base url, token)."""
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     log = tmp_path / "lab.log"
     env = {**os.environ, "JUPYTER_PORT": str(port), "JUPYTER_TOKEN": token}
     env.pop("DISPLAY", None)  # headless, as on a server
@@ -89,29 +49,10 @@ def lab(tmp_path: Path):
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
-        _wait_http(f"http://127.0.0.1:{port}/api/status?token={token}", 60, process, log)
+        wait_http(f"http://127.0.0.1:{port}/api/status?token={token}", 60, process, log)
         yield f"http://127.0.0.1:{port}", token
     finally:
-        _stop(process)
-
-
-@pytest.fixture
-def browser(tmp_path: Path):
-    port = _free_port()
-    log = tmp_path / "chromedriver.log"
-    with log.open("wb") as out:
-        driver = subprocess.Popen(
-            [CHROMEDRIVER, f"--port={port}"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/status", 20, driver, log)
-        session = Browser(f"http://127.0.0.1:{port}", CHROMIUM)
-        try:
-            yield session
-        finally:
-            session.quit()
-    finally:
-        _stop(driver)
+        stop_process(process)
 
 
 def test_a_lesson_runs_top_to_bottom_in_jupyterlab_without_errors(lab, browser):

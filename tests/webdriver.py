@@ -7,6 +7,11 @@ dependency for one test.
 from __future__ import annotations
 
 import base64
+import os
+import shutil
+import signal
+import socket
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +19,12 @@ from typing import Any
 import httpx
 
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+NO_BROWSER = (
+    "browser test skipped: Chromium and chromedriver are not installed "
+    "(Debian: apt-get install chromium chromium-driver; .ci/run does this as root)"
+)
 
 
 class WebDriverError(RuntimeError):
@@ -79,6 +90,10 @@ class Browser:
             raise WebDriverError(f"no menu item {top} > {label}")
         self.click(items[0])
 
+    def type(self, element: str, text: str) -> None:
+        """Type ``text`` into an input element."""
+        self._send("POST", f"{self.session}/element/{element}/value", {"text": text})
+
     def screenshot(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(self._send("GET", f"{self.session}/screenshot")))
@@ -88,3 +103,33 @@ class Browser:
             self._send("DELETE", self.session)
         finally:
             self.http.close()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    raise TimeoutError(f"nothing answered at {url} within {timeout:.0f} s:\n{log.read_text()[-2000:]}")
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

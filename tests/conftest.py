@@ -1,0 +1,32 @@
+"""Shared fixtures: a headless Chromium driven through chromedriver (see webdriver.py)."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from webdriver import CHROMEDRIVER, CHROMIUM, NO_BROWSER, Browser, free_port, stop_process, wait_http
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Browser]:
+    """A fresh headless Chromium session; skips (saying why) where none is installed."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip(NO_BROWSER)
+    port = free_port()
+    log = tmp_path / "chromedriver.log"
+    with log.open("wb") as out:
+        driver = subprocess.Popen(
+            [CHROMEDRIVER, f"--port={port}"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/status", 20, driver, log)
+        session = Browser(f"http://127.0.0.1:{port}", CHROMIUM)
+        try:
+            yield session
+        finally:
+            session.quit()
+    finally:
+        stop_process(driver)
