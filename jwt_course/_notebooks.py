@@ -55,7 +55,7 @@ def strip_solutions(source: str) -> str:
 
 def make_exercise(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return the exercise notebook for a solution notebook: stubs, no outputs."""
-    exercise = nbformat.from_dict(solution)
+    exercise: nbformat.NotebookNode = nbformat.from_dict(solution)
     for cell in exercise.cells:
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source)

@@ -122,7 +122,7 @@ def human_choice(cell: Any) -> str | None:
     current = slideshow.get("slide_type", "-")
     if AUTO in slideshow and slideshow[AUTO] == current:
         return None
-    return current
+    return str(current)
 
 
 def slide_types(nb: Any) -> list[str]:

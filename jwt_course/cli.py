@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard
 
 import jwt
 
@@ -367,7 +367,7 @@ def _duration(seconds: float) -> str:
     return f"{days} day" if days == 1 else f"{days} days"
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -560,7 +560,7 @@ def _key_from_file(path: Path) -> Any:
             "note: the key file holds a private key; verifying with its public half",
             file=sys.stderr,
         )
-        return private.public_key()  # type: ignore[union-attr]
+        return private.public_key()
     if stripped.startswith(b"-----BEGIN"):
         return stripped
     return data.removesuffix(b"\n").removesuffix(b"\r")
@@ -570,6 +570,8 @@ def _pick_key(key: Any, token: str) -> Any:
     if not isinstance(key, jwt.PyJWKSet):
         return key
     kid = jwt.get_unverified_header(token).get("kid")
+    if not isinstance(kid, str):
+        raise jwt.PyJWKSetError("the token has no kid, so no key of the key file can be chosen")
     try:
         return key[kid]
     except KeyError:
@@ -675,7 +677,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if hint:
             print(f"hint: {hint}")
         return EXIT_INVALID
-    checked = [c for c in ("exp", "nbf", "iat") if c in claims]
+    checked: list[str] = [c for c in ("exp", "nbf", "iat") if c in claims]
     checked += [c for c, given in (("aud", args.aud), ("iss", args.iss)) if given]
     alg = jwt.get_unverified_header(token).get("alg")
     print(f"valid: {alg} signature verified; claims checked: {', '.join(checked) or 'none'}")

@@ -192,13 +192,13 @@ def _count_compare_digest() -> Iterator[list[int]]:
         calls[0] += 1
         return original_hmac(a, b)
 
-    hmac.compare_digest = counting  # type: ignore[assignment]
-    secrets.compare_digest = counting  # type: ignore[assignment]
+    hmac.compare_digest = counting
+    secrets.compare_digest = counting
     try:
         yield calls
     finally:
-        hmac.compare_digest = original_hmac  # type: ignore[assignment]
-        secrets.compare_digest = original_secrets  # type: ignore[assignment]
+        hmac.compare_digest = original_hmac
+        secrets.compare_digest = original_secrets
 
 
 def _mentions_compare_digest(fn: Callable[..., Any]) -> bool:

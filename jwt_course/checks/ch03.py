@@ -174,11 +174,11 @@ def bearer_claims(authorization: str | None) -> dict:
                 raise Failure(f"for {what} it raised HTTPException({value.status_code}): it should return the claims")
             if not isinstance(value, dict) or value.get("sub") != "alice":
                 raise Failure(f"for {what} it returned {_show(value)}; expected the claims dict (sub 'alice')")
-        for what, header in no_token:
-            kind, value = _outcome(answer, header, what=what)
-            self._expect_401(what, header, kind, value)
+        for what, missing in no_token:
+            kind, value = _outcome(answer, missing, what=what)
+            self._expect_401(what, missing, kind, value)
             challenge = _www_authenticate(value)
-            if header in (None, "") and "error=" in challenge:
+            if missing in (None, "") and "error=" in challenge:
                 raise Failure(
                     f"for {what} the WWW-Authenticate header is {challenge!r}; with no credentials at all "
                     "RFC 6750 §3.1 says to send just 'Bearer' (no error code)"
@@ -259,7 +259,7 @@ def require_role(role: str):
                 )
             if not isinstance(value, dict) or value.get("sub") != claims["sub"]:
                 raise Failure(f"require_role({role!r})({claims}) returned {_show(value)}; expected the claims")
-        refused = [
+        refused: list[tuple[str, dict[str, Any]]] = [
             ("admin", {"sub": "alice", "role": "user"}),
             ("user", {"sub": "bob", "role": "admin"}),
             ("admin", {"sub": "mallory", "role": "adm"}),
@@ -332,7 +332,8 @@ class BearerAuth(httpx.Auth):
         if not (inspect.isclass(answer) and issubclass(answer, httpx.Auth)):
             raise Failure(f"BearerAuth should be a class derived from httpx.Auth, got {_show(answer)}")
         try:
-            probe = answer("probe-token").auth_flow(httpx.Request("GET", "http://127.0.0.1/"))
+            auth_class: Any = answer  # the learner's class takes the token
+            probe = auth_class("probe-token").auth_flow(httpx.Request("GET", "http://127.0.0.1/"))
         except NotImplementedError:
             raise NotSolved from None
         except Exception as exc:
