@@ -20,6 +20,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
+SANITIZER = ROOT / "nbval_sanitize.cfg"
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
@@ -84,11 +85,39 @@ def execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
     return nb
 
 
+def sanitizer_patterns() -> list[tuple[str, str]]:
+    """The (regex, replacement) pairs of ``nbval_sanitize.cfg``, read as nbval reads them."""
+    return re.findall(r"^regex: (.*)$\n^replace: (.*)$", SANITIZER.read_text(), re.MULTILINE)
+
+
+def sanitize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Replace what differs on every run (ports, addresses) in text outputs before saving.
+
+    nbval applies the same patterns to both sides when it compares, so a saved
+    ``127.0.0.1:PORT`` matches a fresh run's real port, and no per-run value is committed.
+    """
+    patterns = sanitizer_patterns()
+
+    def clean(text: str) -> str:
+        for regex, replacement in patterns:
+            text = re.sub(regex, replacement, text)
+        return text
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = clean(output["text"])
+            for mime, value in output.get("data", {}).items():
+                if mime.startswith("text/") and isinstance(value, str):
+                    output["data"][mime] = clean(value)
+    return nb
+
+
 def execute_in_place(path: Path) -> None:
-    """Run the notebook at ``path`` in a fresh kernel and save it with its outputs."""
+    """Run the notebook at ``path`` in a fresh kernel and save it, sanitized, with its outputs."""
     nb = nbformat.read(path, as_version=4)
     execute(nb, path.parent)
-    nbformat.write(nb, path)
+    nbformat.write(sanitize(nb), path)
 
 
 def write_exercise(solution_path: Path) -> Path:
@@ -97,7 +126,7 @@ def write_exercise(solution_path: Path) -> Path:
     target = EXERCISES / solution_path.name
     exercise = make_exercise(nbformat.read(solution_path, as_version=4))
     execute(exercise, EXERCISES)
-    nbformat.write(exercise, target)
+    nbformat.write(sanitize(exercise), target)
     return target
 
 

@@ -68,3 +68,22 @@ def test_committed_exercise_is_up_to_date(path):
     want = [(c.cell_type, c.source) for c in expected.cells]
     assert got == want, f"exercises/{path.name} is stale: run `make exercises`"
     assert not any("SOLUTION" in source for _, source in got)
+
+
+def test_sanitizer_file_has_patterns_nbval_reads():
+    from jwt_course._notebooks import sanitizer_patterns
+
+    assert ("127\\.0\\.0\\.1:\\d+", "127.0.0.1:PORT") in sanitizer_patterns()
+
+
+def test_saved_outputs_are_sanitized():
+    from jwt_course._notebooks import sanitize
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(server)")])
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("stream", text="<Server http://127.0.0.1:41234 running>\n"),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "<obj at 0x7f3a2b1c9d10>"}),
+    ]
+    sanitize(nb)
+    assert nb.cells[0].outputs[0].text == "<Server http://127.0.0.1:PORT running>\n"
+    assert nb.cells[0].outputs[1].data["text/plain"] == "<obj at 0xADDRESS>"

@@ -119,3 +119,14 @@ def test_lesson_states_the_time_the_course_map_gives(chapter):
 def test_notebook_carries_no_run_timestamps(path):
     cells = json.loads(path.read_text())["cells"]
     assert not [c for c in cells if "execution" in c.get("metadata", {})], "re-run it with `make notebooks`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_committed_outputs_hold_no_value_the_sanitizer_replaces(path):
+    # ports and addresses differ on every run: `make notebooks` saves them sanitized
+    from jwt_course._notebooks import sanitizer_patterns
+
+    outputs = json.dumps([c.get("outputs", []) for c in json.loads(path.read_text())["cells"]])
+    for regex, replacement in sanitizer_patterns():
+        found = [m for m in re.findall(regex, outputs) if m != replacement]
+        assert not found, f"{found[:3]}: re-run it with `make notebooks`"
