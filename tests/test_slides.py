@@ -219,3 +219,59 @@ def test_tag_command_checks_and_writes_notebooks(tmp_path, capsys):
     assert _slides.main(["tag", str(path)]) == 0
     assert path.read_text() == written
     assert _slides.main(["tag", "--check", str(path)]) == 0
+
+
+# ---------------------------------------------------------------------------- speaker notes
+
+
+class _Notes(HTMLParser):
+    """The text of every ``<aside class="notes">`` in a deck, by the notebook cell id inside it."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.by_cell: dict[str, str] = {}
+        self._depth = 0  # open <aside> elements inside a notes aside, the notes aside counting 1
+        self._cell: str | None = None
+        self._text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "aside" and (self._depth or "notes" in (values.get("class") or "").split()):
+            self._depth += 1
+        elif self._depth and self._cell is None and (values.get("id") or "").startswith("cell-id="):
+            self._cell = (values["id"] or "").removeprefix("cell-id=")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "aside" and self._depth:
+            self._depth -= 1
+            if not self._depth:
+                self.by_cell[self._cell or ""] = " ".join("".join(self._text).split())
+                self._cell, self._text = None, []
+
+    def handle_data(self, data: str) -> None:
+        if self._depth:
+            self._text.append(data)
+
+
+def _notes_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [c for c in nb.cells if c.cell_type == "markdown" and c.source.lstrip().startswith(_slides.NOTES_PREFIXES)]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids)
+def test_lesson_has_speaker_notes_that_reach_the_deck(path, decks):
+    nb = nbformat.read(path, as_version=4)
+    notes = _notes_cells(nb)
+    assert len(notes) >= 3, f"{path.name}: {len(notes)} instructor notes, want at least 3"
+    note_ids = [cell.id for cell in notes]
+    assert len(set(note_ids)) == len(note_ids), f"{path.name}: two cells share an id"
+    for index, cell in enumerate(nb.cells):
+        if cell.get("id") in note_ids:
+            assert index > 0 and nb.cells[index - 1].get("id") not in note_ids, f"{path.name}: a note follows the cell it is about"
+            assert not re.search(r"^#", cell.source, re.MULTILINE), f"{path.name}: a heading in a note"
+    in_deck = _Notes(decks[path.name].read_text()).by_cell
+    assert len(in_deck) == len(notes), f"{path.name}: {len(in_deck)} speaker notes in the deck for {len(notes)} instructor notes"
+    for cell in notes:
+        assert cell.get("id") in in_deck, f"{path.name}: note {cell.source[:60]!r} is not in the speaker notes"
+        plain = " ".join(re.sub(r"[*`]", "", re.sub(r"^> ?", "", cell.source, flags=re.MULTILINE)).split())
+        assert in_deck[cell.id] == plain, f"{path.name}: note {cell.id} reads differently on the slides"
