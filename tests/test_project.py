@@ -130,3 +130,9 @@ def test_committed_outputs_hold_no_value_the_sanitizer_replaces(path):
     for regex, replacement in sanitizer_patterns():
         found = [m for m in re.findall(regex, outputs) if m != replacement]
         assert not found, f"{found[:3]}: re-run it with `make notebooks`"
+
+
+@pytest.mark.parametrize("chapter", [ch for ch in CHAPTERS if ch.exists()], ids=lambda ch: ch.number)
+def test_lesson_title_is_the_course_map_title(chapter):
+    first = "".join(json.loads((ROOT / "notebooks" / chapter.filename).read_text())["cells"][0]["source"])
+    assert first.splitlines()[0] == f"# {chapter.number} · {chapter.title}"
