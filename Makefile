@@ -16,6 +16,14 @@ export IPYTHONDIR          := $(JUPYTER_HOME)/ipython
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
+# Test and notebook runs also keep matplotlib's caches, Chromium's crash-report settings (the
+# browser tests), dconf and npm's logs (JupyterLab runs `npm prefix` at start) out of home.
+RUN_HOME := $(JUPYTER_HOME)/home
+test notebooks exercises slides bench: export XDG_CONFIG_HOME := $(RUN_HOME)/config
+test notebooks exercises slides bench: export XDG_CACHE_HOME := $(RUN_HOME)/cache
+test notebooks exercises slides bench: export MPLCONFIGDIR := $(RUN_HOME)/matplotlib
+test notebooks exercises slides bench: export npm_config_cache := $(RUN_HOME)/npm
+
 # Jupyter refuses to run as root unless told; CI containers run as root, laptops do not.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # With no display (a server, a container, CI) do not try to open a browser.

@@ -24,6 +24,7 @@ import secrets
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from types import TracebackType
 from typing import Annotated, Any, Protocol
@@ -141,6 +142,7 @@ class SqliteSessionStore:
 
     def __init__(self, path: str = ":memory:") -> None:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._close_db = weakref.finalize(self, self._db.close)  # also when garbage-collected
         self._lock = threading.Lock()
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS sessions ("
@@ -177,7 +179,7 @@ class SqliteSessionStore:
     def close(self) -> None:
         """Close the connection (needed before a temporary file can be deleted)."""
         with self._lock:
-            self._db.close()
+            self._close_db()
 
     def __enter__(self) -> SqliteSessionStore:
         return self

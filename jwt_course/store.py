@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from types import TracebackType
 
 __all__ = ["RevocationStore"]
@@ -65,6 +66,9 @@ class RevocationStore:
         self._conn = sqlite3.connect(
             database, check_same_thread=False, isolation_level=None, timeout=5.0
         )
+        # closed by close(), or when the store is garbage-collected (an app dropped
+        # without close() must not leak its connection: Python 3.13 warns about that)
+        self._close_connection = weakref.finalize(self, self._conn.close)
         with self._lock:
             if database != ":memory:":
                 self._conn.execute("PRAGMA journal_mode=WAL")
@@ -177,7 +181,7 @@ class RevocationStore:
     def close(self) -> None:
         """Close the database connection."""
         with self._lock:
-            self._conn.close()
+            self._close_connection()
 
     def __enter__(self) -> RevocationStore:
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import sqlite3
 import threading
@@ -101,9 +102,9 @@ def test_q2_accepts_the_model_answer():
 
 
 def test_q2_helpers_build_a_denylist():
-    db = new_denylist()
-    deny(db, "a", 10)
-    assert is_revoked(db, {"jti": "a"}, 9) and not is_revoked(db, {"jti": "a"}, 10)
+    with contextlib.closing(new_denylist()) as db:
+        deny(db, "a", 10)
+        assert is_revoked(db, {"jti": "a"}, 9) and not is_revoked(db, {"jti": "a"}, 10)
 
 
 def test_q2_a_check_that_never_purges_is_refused():

@@ -10,6 +10,7 @@ against the course's demo API (:func:`jwt_course.server.create_app` under
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -200,8 +201,11 @@ def is_revoked(db: sqlite3.Connection, claims: dict, now: int) -> bool:
 '''
 
     def verify(self, answer: Any) -> None:
+        with contextlib.closing(new_denylist()) as db:
+            self._verify(answer, db)
+
+    def _verify(self, answer: Any, db: sqlite3.Connection) -> None:
         now = 1_767_225_600
-        db = new_denylist()
         deny(db, "logged-out", now + 600)
         deny(db, "expired-long-ago", now - 3600)
         deny(db, "expires-right-now", now)
