@@ -14,6 +14,7 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from fastapi import FastAPI, HTTPException, Request
 
 from jwt_course import serve
 from jwt_course.keys import KeyRing, generate_private_key
@@ -276,3 +277,50 @@ def test_a_private_key_pem_can_be_passed():
 def test_mismatched_key_settings_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Settings(**kwargs)
+
+
+# -- a resource service that only knows the JWKS URL (chapter 05's microservice case) ---------
+
+
+def resource_service(jwks_url: str) -> Any:
+    """A separate API that verifies the auth server's tokens with PyJWKClient, as in chapter 05."""
+    keys = jwt.PyJWKClient(jwks_url, lifespan=300, timeout=2, cooldown_duration=0)
+    app = FastAPI()
+
+    @app.get("/orders")
+    def orders(request: Request) -> dict[str, Any]:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        try:
+            key = keys.get_signing_key_from_jwt(token)
+        except jwt.PyJWKClientConnectionError:  # the JWKS endpoint is unreachable
+            raise HTTPException(503, "signing keys unavailable, try again later") from None
+        except jwt.PyJWTError as exc:  # unknown kid after a refetch, or not a token at all
+            raise HTTPException(401, f"invalid token: {exc}") from None
+        claims = jwt.decode(token, key, algorithms=["ES256"], audience="jwt-course-api")
+        return {"user": claims["sub"]}
+
+    return app
+
+
+def test_a_resource_service_keeps_working_from_its_cache_when_the_jwks_is_down():
+    auth = create_app(Settings(algorithm="ES256"))
+    other = create_app(Settings(algorithm="ES256"))  # another key: a kid the service never saw
+    with serve(auth) as auth_server, serve(other) as other_server:
+        with httpx.Client(base_url=auth_server.url) as client:
+            known = login(client)["access_token"]
+        with httpx.Client(base_url=other_server.url) as client:
+            unknown = login(client)["access_token"]
+        service = serve(resource_service(f"{auth_server.url}/.well-known/jwks.json"))
+        try:
+            with httpx.Client(base_url=service.url) as api:
+                before = api.get("/orders", headers=bearer(known))
+                auth_server.stop()  # the JWKS endpoint goes down
+                cached = api.get("/orders", headers=bearer(known))
+                new_kid = api.get("/orders", headers=bearer(unknown))
+                garbage = api.get("/orders", headers=bearer("not-a-token"))
+        finally:
+            service.stop()
+    assert before.status_code == 200 and before.json() == {"user": "alice"}
+    assert cached.status_code == 200  # the key was cached: no download needed
+    assert new_kid.status_code == 503 and new_kid.json()["detail"].startswith("signing keys unavailable")
+    assert garbage.status_code == 401
