@@ -10,35 +10,27 @@ import string
 
 import pytest
 
+from model_answers import model_answer  # tests/model_answers.py
+
 from jwt_course.checks.ch01 import q1, q2, q3, q4, q5, q6
 
 ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
-def b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+b64url_encode = model_answer("01", "b64url_encode")  # what q.solution() prints
 
 
-def b64url_decode(text: str) -> bytes:
-    if len(text) % 4 == 1 or any(c not in ALPHABET for c in text):
-        raise ValueError(f"not base64url: {text!r}")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+b64url_decode = model_answer("01", "b64url_decode")  # what q.solution() prints
 
 
-def read_claims(token: str) -> dict:
-    return json.loads(b64url_decode(token.split(".")[1]))
+read_claims = model_answer("01", "read_claims")  # what q.solution() prints
 
 
 def _part(obj: dict, **dumps_options) -> str:
     return b64url_encode(json.dumps(obj, **dumps_options).encode("utf-8"))
 
 
-def make_hs256_token(payload: dict, key: bytes) -> str:
-    signing_input = _part({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")) + "." + _part(
-        payload, separators=(",", ":")
-    )
-    signature = hmac.new(key, signing_input.encode("ascii"), hashlib.sha256).digest()
-    return signing_input + "." + b64url_encode(signature)
+make_hs256_token = model_answer("01", "make_hs256_token")  # what q.solution() prints
 
 
 def _expected_signature(token: str, key: bytes) -> tuple[bytes, str]:
@@ -46,21 +38,10 @@ def _expected_signature(token: str, key: bytes) -> tuple[bytes, str]:
     return hmac.new(key, f"{header}.{payload}".encode("ascii"), hashlib.sha256).digest(), signature
 
 
-def verify_hs256(token: str, key: bytes) -> bool:
-    expected, signature = _expected_signature(token, key)
-    try:
-        actual = b64url_decode(signature)
-    except ValueError:
-        return False
-    return hmac.compare_digest(expected, actual)
+verify_hs256 = model_answer("01", "verify_hs256")  # what q.solution() prints
 
 
-def time_status(claims: dict, now: int, leeway: int = 0) -> str:
-    if "nbf" in claims and claims["nbf"] > now + leeway:
-        return "not yet valid"
-    if "exp" in claims and claims["exp"] <= now - leeway:
-        return "expired"
-    return "valid"
+time_status = model_answer("01", "time_status")  # what q.solution() prints
 
 
 def stub(*args):

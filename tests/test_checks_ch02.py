@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 import secrets
-import sqlite3
 
 import jwt
 
-from jwt_course.checks.ch02 import NOW, SECRET, SESSIONS_SCHEMA, q1, q2, q3, seed_table_model
+from model_answers import model_answer  # tests/model_answers.py
+
+from jwt_course.checks.ch02 import NOW, SECRET, q1, q2, q3, seed_table_model
 
 # -- q1 ------------------------------------------------------------------------
 
 
-class SqliteSessions:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-        self.db.execute(SESSIONS_SCHEMA)
-
-    def create(self, username, now, ttl_seconds):
-        session_id = secrets.token_urlsafe(32)
-        with self.db:
-            self.db.execute(
-                "INSERT INTO sessions (id, username, expires_at) VALUES (?, ?, ?)",
-                (session_id, username, now + ttl_seconds),
-            )
-        return session_id
-
-    def get(self, session_id, now):
-        row = self.db.execute(
-            "SELECT username FROM sessions WHERE id = ? AND expires_at > ?", (session_id, now)
-        ).fetchone()
-        return None if row is None else row[0]
-
-    def delete(self, session_id):
-        with self.db:
-            cursor = self.db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-        return cursor.rowcount > 0
+SqliteSessions = model_answer("02", "SqliteSessions")  # what q.solution() prints
 
 
 def test_q1_accepts_the_model_answer():
@@ -126,17 +104,7 @@ def test_q1_delete_that_always_says_true_is_refused():
 # -- q2 ------------------------------------------------------------------------
 
 
-def validate_jwt(token, secret, now):
-    try:
-        claims = jwt.decode(
-            token, secret, algorithms=["HS256"],
-            options={"require": ["exp", "sub"], "verify_exp": False},
-        )
-    except jwt.InvalidTokenError:
-        return None
-    if not now < claims["exp"]:
-        return None
-    return claims["sub"]
+validate_jwt = model_answer("02", "validate_jwt")  # what q.solution() prints
 
 
 def test_q2_accepts_the_model_answer():
@@ -226,8 +194,7 @@ def test_q2_secret_constant_is_long_enough_for_hs512():
 # -- q3 ------------------------------------------------------------------------
 
 
-def seed_table(auth, store, instances, denylist):
-    return seed_table_model(auth, store, instances, denylist)
+seed_table = model_answer("02", "seed_table")  # what q.solution() prints
 
 
 def test_q3_accepts_the_model_answer():

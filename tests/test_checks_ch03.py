@@ -6,6 +6,8 @@ import httpx
 import jwt
 from fastapi import HTTPException
 
+from model_answers import model_answer  # tests/model_answers.py
+
 from jwt_course.checks.ch03 import AUDIENCE, ISSUER, SECRET_KEY, issue_token, q1, q2, q3
 
 
@@ -14,17 +16,7 @@ def _unauthorized(error: str | None = None) -> HTTPException:
     return HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": challenge})
 
 
-def bearer_claims(authorization):
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorized()
-    try:
-        return jwt.decode(
-            token.strip(), SECRET_KEY, algorithms=["HS256"], issuer=ISSUER, audience=AUDIENCE,
-            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-        )
-    except jwt.InvalidTokenError:
-        raise _unauthorized("invalid_token") from None
+bearer_claims = model_answer("03", "bearer_claims")  # what q.solution() prints
 
 
 def test_issue_token_makes_a_valid_exercise_token():
@@ -101,13 +93,7 @@ def test_q1_error_code_for_no_credentials_is_refused():
     assert "RFC 6750 §3.1" in q1.evaluate(always_invalid_token).message
 
 
-def require_role(role):
-    def guard(claims):
-        if claims.get("role") != role:
-            raise HTTPException(403, "forbidden", headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
-        return claims
-
-    return guard
+require_role = model_answer("03", "require_role")  # what q.solution() prints
 
 
 def test_q2_accepts_the_model_answer():
@@ -160,13 +146,7 @@ def test_q2_key_error_is_reported_as_a_500():
     assert "KeyError" in verdict.message and "500" in verdict.message
 
 
-class BearerAuth(httpx.Auth):
-    def __init__(self, token):
-        self.token = token
-
-    def auth_flow(self, request):
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        yield request
+BearerAuth = model_answer("03", "BearerAuth")  # what q.solution() prints
 
 
 def test_q3_accepts_the_model_answer():

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import secrets
 import sqlite3
 import threading
 
 import httpx
+
+from model_answers import model_answer  # tests/model_answers.py
 
 from jwt_course.checks.ch04 import TokenRejected, deny, new_denylist, q1, q2, q3
 from jwt_course.client import NaiveRefreshingAuth, RefreshingAuth
@@ -15,34 +16,7 @@ from jwt_course.client import NaiveRefreshingAuth, RefreshingAuth
 # -- q1: rotation with reuse detection ---------------------------------------------
 
 
-class RefreshStore:
-    def __init__(self) -> None:
-        self.family_of: dict[str, str] = {}
-        self.current: dict[str, str] = {}
-        self.revoked: set[str] = set()
-
-    def _new_jti(self, family: str) -> str:
-        jti = secrets.token_urlsafe(8)
-        self.family_of[jti] = family
-        self.current[family] = jti
-        return jti
-
-    def issue(self, family: str) -> str:
-        return self._new_jti(family)
-
-    def rotate(self, jti: str) -> str:
-        family = self.family_of.get(jti)
-        if family is None:
-            raise TokenRejected("unknown refresh token")
-        if family in self.revoked:
-            raise TokenRejected("revoked")
-        if self.current[family] != jti:
-            self.revoked.add(family)
-            raise TokenRejected("reuse")
-        return self._new_jti(family)
-
-    def is_revoked(self, family: str) -> bool:
-        return family in self.revoked
+RefreshStore = model_answer("04", "RefreshStore")  # q1.solution(), the right answer
 
 
 class NoRevocationStore(RefreshStore):

@@ -7,7 +7,6 @@ every test talks to a real uvicorn server on loopback.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import re

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import inspect
-import json
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager

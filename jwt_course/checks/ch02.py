@@ -16,7 +16,7 @@ from typing import Any
 
 import jwt
 
-from . import Exercise, Failure, NotSolved
+from . import Exercise, Failure
 
 __all__ = ["NOW", "SECRET", "SESSIONS_SCHEMA", "q1", "q2", "q3"]
 
