@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import sqlite3
-import threading
 
 import httpx
 
@@ -66,9 +64,7 @@ def test_q1_stub_is_not_solved():
 # -- q2: the denylist check ---------------------------------------------------------
 
 
-def is_revoked(db: sqlite3.Connection, claims: dict, now: int) -> bool:
-    db.execute("DELETE FROM denylist WHERE expires_at <= ?", (now,))
-    return db.execute("SELECT 1 FROM denylist WHERE jti = ?", (claims["jti"],)).fetchone() is not None
+is_revoked = model_answer("04", "is_revoked")  # what q2.solution() prints
 
 
 def test_q2_accepts_the_model_answer():
@@ -126,33 +122,7 @@ def test_q2_stub_is_not_solved():
 # -- q3: the race-free refreshing client --------------------------------------------
 
 
-class SafeRefreshingAuth(httpx.Auth):
-    requires_request_body = True
-
-    def __init__(self, tokens: dict, refresh_url: str) -> None:
-        self.tokens = dict(tokens)
-        self.refresh_url = refresh_url
-        self.lock = threading.Lock()
-
-    def sync_auth_flow(self, request):
-        with self.lock:
-            sent = self.tokens
-        request.headers["Authorization"] = f"Bearer {sent['access_token']}"
-        response = yield request
-        if response.status_code != 401:
-            return
-        with self.lock:
-            if self.tokens is sent:
-                answer = yield httpx.Request(
-                    "POST", request.url.join(self.refresh_url), json={"refresh_token": sent["refresh_token"]}
-                )
-                answer.read()
-                if answer.status_code != 200:
-                    return
-                self.tokens = answer.json()
-            current = self.tokens
-        request.headers["Authorization"] = f"Bearer {current['access_token']}"
-        yield request
+SafeRefreshingAuth = model_answer("04", "SafeRefreshingAuth")  # what q3.solution() prints
 
 
 class Stub(httpx.Auth):
