@@ -48,8 +48,15 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from ._http_guard import (
+    DEFAULT_BODY_TIMEOUT_SECONDS,
+    DEFAULT_MAX_BODY_BYTES,
+    ERROR_RESPONSES,
+    harden,
+    is_text,
+)
 from .keys import KeyRing, PrivateKey, algorithm_for, load_private_key
 from .passwords import DUMMY_HASH, hash_password, verify_password
 from .store import RevocationStore
@@ -117,6 +124,8 @@ class Settings:
     reproducible in a notebook. ``verified_token_cache`` is how many verified tokens
     the server remembers by their exact text to skip PyJWT's ~45 us decode (expiry
     and revocation are still checked on every request); 0 turns it off.
+    ``max_body_bytes`` caps a request body (413 beyond it) and ``body_timeout_seconds``
+    is how long a client has to send it (408, connection closed).
 
     Public-key algorithms (``RS256``, ``ES256``, ``EdDSA``) ignore ``secret_key`` and
     sign with ``key_ring`` (a :class:`~jwt_course.keys.KeyRing`, whose
@@ -139,15 +148,20 @@ class Settings:
     verified_token_cache: int = 1024
     key_ring: KeyRing | None = field(default=None, repr=False)
     private_key: str | bytes | PrivateKey | None = field(default=None, repr=False)
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT_SECONDS
 
     def __post_init__(self) -> None:
         for name in ("issuer", "audience", "database"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise ValueError(f"{name} must be a non-empty string")
-        for name in ("access_ttl_seconds", "refresh_ttl_seconds"):
+        for name in ("access_ttl_seconds", "refresh_ttl_seconds", "max_body_bytes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        timeout = self.body_timeout_seconds
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 300:
+            raise ValueError(f"body_timeout_seconds must be from 0 to 300 seconds, got {timeout!r}")
         if self.algorithm in PUBLIC_KEY_ALGORITHMS:
             object.__setattr__(self, "key_ring", self._public_key_ring())
         elif self.algorithm in HMAC_ALGORITHMS:
@@ -191,7 +205,8 @@ class Settings:
         """Settings from ``JWT_COURSE_*`` environment variables (or ``environ``).
 
         Reads ``JWT_COURSE_SECRET_KEY``, ``_ALGORITHM``, ``_ISSUER``, ``_AUDIENCE``,
-        ``_ACCESS_TTL_SECONDS``, ``_REFRESH_TTL_SECONDS`` and ``_DATABASE``; unset
+        ``_ACCESS_TTL_SECONDS``, ``_REFRESH_TTL_SECONDS``, ``_DATABASE`` and
+        ``_BODY_TIMEOUT_SECONDS``; unset
         variables keep the defaults. A bad value raises ``ValueError`` naming the
         variable. Keyword ``overrides`` win over the environment.
         """
@@ -209,6 +224,14 @@ class Settings:
                     values[name] = int(raw.strip())
                 except ValueError:
                     raise ValueError(f"{variable} must be an integer, got {raw!r}") from None
+        raw = env.get("JWT_COURSE_BODY_TIMEOUT_SECONDS")
+        if raw is not None:
+            try:
+                values["body_timeout_seconds"] = float(raw.strip())
+            except ValueError:
+                raise ValueError(
+                    f"JWT_COURSE_BODY_TIMEOUT_SECONDS must be a number, got {raw!r}"
+                ) from None
         values.update(overrides)
         try:
             return cls(**values)
@@ -216,17 +239,34 @@ class Settings:
             raise ValueError(f"invalid JWT_COURSE_* setting: {exc}") from None
 
 
+def _unicode_text(value: str) -> str:
+    # JSON allows "\ud800" (a lone surrogate): no password or token contains one, and
+    # it cannot be encoded, hashed or compared as UTF-8.
+    if not is_text(value):
+        raise ValueError("must be valid Unicode text (no lone surrogates)")
+    return value
+
+
+_Text = Annotated[str, AfterValidator(_unicode_text)]
+
+
 class LoginRequest(BaseModel):
     """Body of ``POST /login``."""
 
-    username: str = Field(min_length=1, max_length=256)
-    password: str = Field(min_length=1, max_length=1024)
+    username: _Text = Field(min_length=1, max_length=256)
+    password: _Text = Field(min_length=1, max_length=1024)
 
 
 class RefreshRequest(BaseModel):
     """Body of ``POST /refresh``."""
 
-    refresh_token: str = Field(min_length=1, max_length=8192)
+    refresh_token: _Text = Field(min_length=1, max_length=8192)
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: ``{"detail": "..."}`` (422: a list of ``{loc, msg, type}``)."""
+
+    detail: str
 
 
 class TokenPair(BaseModel):
@@ -280,6 +320,8 @@ class _Api:
         self.store = RevocationStore(settings.database)
 
     def authenticate(self, username: str, password: str) -> User:
+        if not (is_text(username) and is_text(password)):  # e.g. %ED%A0%80 in a form
+            username, password = "", "\x00"  # matches no user: same cost, same answer
         user = self.settings.users.get(username)
         # Unknown users are checked against a dummy hash: same cost, same answer.
         valid = verify_password(password, user.password_hash if user else DUMMY_HASH)
@@ -371,10 +413,15 @@ class _Api:
 
     def logout(self, claims: dict[str, Any]) -> None:
         now = int(self.settings.clock())
-        issuer = self.signer.issuer
-        self.store.deny_token(issuer, claims["jti"], claims["exp"], now)
-        self.store.revoke_family(
-            issuer, claims["fam"], now, keep_until=now + self.settings.access_ttl_seconds
+        # One transaction: a crash can never leave the access token denied and its
+        # refresh family alive (the holder could not even retry: the token is denied).
+        self.store.logout(
+            self.signer.issuer,
+            claims["jti"],
+            claims["exp"],
+            claims["fam"],
+            now,
+            keep_until=now + self.settings.access_ttl_seconds,
         )
 
 
@@ -396,6 +443,13 @@ Claims = Annotated[
     Depends(_BearerClaims(tokenUrl="token", scheme_name="OAuth2PasswordBearer", auto_error=False)),
 ]
 
+
+def _error(status: int, description: str) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorBody, "description": description}}
+
+
+_BAD_CREDENTIALS = _error(401, "Bad credentials (the same answer for an unknown user)")
+_BEARER_ERRORS = _error(401, "Missing, invalid, expired or revoked access token")
 
 _SWAGGER_UI = Path(__file__).resolve().parent / "static" / "swagger-ui"
 
@@ -436,6 +490,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="JWT course demo API",
         description="Login, Bearer tokens, refresh rotation and revocation.",
         docs_url=None,  # served below from the package, so /docs works offline
+        redoc_url=None,  # ReDoc loads its script from a CDN: off rather than blank offline
+        responses=ERROR_RESPONSES,  # 408/413 from the body guard, on every route
+    )
+    harden(
+        app,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
     )
     _add_offline_docs(app)
     app.state.api = api
@@ -471,40 +532,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_SECONDS}"
         return ring.jwks()
 
-    @app.post("/login", responses={401: {"description": "Bad credentials"}})
+    @app.post("/login", responses=_BAD_CREDENTIALS)
     def login(body: LoginRequest) -> TokenPair:
         """Log in with a JSON body; returns an access and a refresh token."""
         return api.login(body.username, body.password)
 
-    @app.post("/token", responses={401: {"description": "Bad credentials"}})
+    @app.post("/token", responses=_BAD_CREDENTIALS)
     def token(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenPair:
         """OAuth2 password grant (form fields ``username``, ``password``)."""
         return api.login(form.username, form.password)
 
-    @app.post("/refresh", responses={401: {"description": "Invalid or reused token"}})
+    @app.post("/refresh", responses=_error(401, "Invalid, revoked or reused refresh token"))
     def refresh(body: RefreshRequest) -> TokenPair:
         """Trade a refresh token for a new pair; the presented one is used up."""
         return api.refresh(body.refresh_token)
 
-    @app.get("/me", responses={401: {"description": "Missing or invalid token"}})
+    @app.get("/me", responses=_BEARER_ERRORS)
     async def me(claims: Claims) -> dict[str, Any]:
         """Who the access token belongs to."""
         return {"username": claims["sub"], "role": claims["role"], "exp": claims["exp"]}
 
-    @app.get("/admin", responses={403: {"description": "Not an admin"}})
+    @app.get("/admin", responses={**_BEARER_ERRORS, **_error(403, "Not an admin")})
     async def admin(claims: Claims) -> dict[str, str]:
         """For role ``admin`` only."""
         if claims["role"] != "admin":
             raise _forbidden("admin role required")
         return {"username": claims["sub"], "role": claims["role"], "message": "welcome, admin"}
 
-    @app.post("/logout", status_code=204)
+    @app.post("/logout", status_code=204, responses=_BEARER_ERRORS)
     def logout(claims: Claims) -> Response:
         """Revoke this access token (by ``jti``) and its login's refresh family."""
         api.logout(claims)
         return Response(status_code=204)
 
-    @app.get("/ticks", response_class=StreamingResponse)
+    @app.get("/ticks", response_class=StreamingResponse, responses=_BEARER_ERRORS)
     async def ticks(
         request: Request,
         claims: Claims,

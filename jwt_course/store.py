@@ -144,7 +144,7 @@ class RevocationStore:
                 self._purge(now)
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
         return outcome
 
@@ -157,6 +157,29 @@ class RevocationStore:
             (keep_until, iss, fam),
         )
 
+    def logout(
+        self, iss: str, jti: str, expires_at: float, fam: str, now: float, keep_until: float
+    ) -> None:
+        """Deny access token ``jti`` and revoke its family ``fam``, in one transaction.
+
+        Both writes commit together or not at all: a crash in between can never leave
+        the access token denied while its refresh tokens stay alive.
+        """
+        self._write_all(
+            now,
+            [
+                (
+                    "INSERT OR REPLACE INTO denied_tokens (iss, jti, expires_at) VALUES (?, ?, ?)",
+                    (iss, jti, expires_at),
+                ),
+                (
+                    "UPDATE families SET revoked = 1, expires_at = MAX(expires_at, ?)"
+                    " WHERE iss = ? AND fam = ?",
+                    (keep_until, iss, fam),
+                ),
+            ],
+        )
+
     # -- housekeeping --------------------------------------------------------------
 
     def purge_expired(self, now: float) -> int:
@@ -167,7 +190,7 @@ class RevocationStore:
                 removed = self._purge(now)
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
         return removed
 
@@ -195,15 +218,25 @@ class RevocationStore:
         self.close()
 
     def _write(self, now: float, sql: str, params: tuple[object, ...]) -> None:
+        self._write_all(now, [(sql, params)])
+
+    def _write_all(self, now: float, statements: list[tuple[str, tuple[object, ...]]]) -> None:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                self._conn.execute(sql, params)
+                for sql, params in statements:
+                    self._conn.execute(sql, params)
                 self._purge(now)
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        # A failed statement may already have ended the transaction (RAISE(ROLLBACK),
+        # a full disk): rolling back twice would hide the real error.
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
 
     def _purge(self, now: float) -> int:
         removed = self._conn.execute(

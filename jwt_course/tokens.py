@@ -31,9 +31,11 @@ if TYPE_CHECKING:
 __all__ = [
     "ACCESS_TOKEN_TYPE",
     "HMAC_ALGORITHMS",
+    "MAX_TIME_CLAIM",
     "MAX_TOKEN_LENGTH",
     "PUBLIC_KEY_ALGORITHMS",
     "REFRESH_TOKEN_TYPE",
+    "InvalidTimeClaimError",
     "TokenSigner",
     "check_secret",
     "min_secret_bytes",
@@ -47,6 +49,17 @@ PUBLIC_KEY_ALGORITHMS: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
 #: Tokens longer than this are refused before any parsing (ours: ~340 characters with
 #: HS256, ~710 with RS256).
 MAX_TOKEN_LENGTH = 4096
+#: Latest accepted ``exp``/``nbf``/``iat``: 9999-12-31T23:59:59Z. A NaN, an infinity,
+#: ``1e400`` or a 400-digit integer is no date, and a token carrying one would never
+#: expire (every comparison with NaN is false).
+MAX_TIME_CLAIM = 253402300799
+
+
+class InvalidTimeClaimError(jwt.DecodeError):
+    """A validly signed token whose ``exp``, ``nbf`` or ``iat`` is not a usable date:
+    not a number (a bool, a string), not finite (NaN, Infinity, ``1e400``), negative,
+    or after :data:`MAX_TIME_CLAIM`. A ``jwt.DecodeError``, as PyJWT raises for a
+    non-numeric ``exp``."""
 
 
 def min_secret_bytes(algorithm: str) -> int:
@@ -118,9 +131,16 @@ def _validate_nbf(payload: dict[str, Any], now: float) -> None:
 
 def _validate_numeric(payload: dict[str, Any], claims: Sequence[str]) -> None:
     for claim in claims:
-        value = payload.get(claim)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise jwt.DecodeError(f"claim {claim!r} must be a number")
+        if claim not in payload:
+            continue
+        value = payload[claim]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidTimeClaimError(f"claim {claim!r} must be a number of seconds since 1970")
+        # 0 <= value <= MAX is false for NaN; ints are compared exactly (no float overflow)
+        if not 0 <= value <= MAX_TIME_CLAIM:
+            raise InvalidTimeClaimError(
+                f"claim {claim!r} is not a date between 1970 and 9999"
+            )
 
 
 def _validate_strings(payload: dict[str, Any], claims: Sequence[str]) -> None:
