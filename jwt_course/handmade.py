@@ -20,13 +20,20 @@ Where PyJWT 2.15 is lenient, this module is stricter, and never more lenient:
 - an asymmetric key (PEM, OpenSSH, DER or a ``cryptography`` key object) or a JSON
   document (a JWK?) is refused as an HMAC secret with ``InvalidKeyError``
   (PyJWT raises ``TypeError`` for key objects);
-- RSA keys under 2048 bits are refused (PyJWT only warns);
+- RSA keys under 2048 bits are refused (PyJWT only warns), and so are RSA keys with the
+  ROCA fingerprint (CVE-2017-15361), whose private half can be computed from the public one;
 - unknown ``options`` names raise ``TypeError`` (PyJWT ignores them: a typo in
-  ``"require"`` would silently turn a check off).
+  ``"require"`` would silently turn a check off);
+- an HMAC secret shorter than the hash output (32 bytes for HS256, 48 for HS384, 64 for
+  HS512) is refused with ``InvalidKeyError``, as RFC 7518 §3.2 requires (PyJWT only warns).
+  The one lesson that verifies jwt.io's 19-byte example secret opts out, explicitly, with
+  ``options={"enforce_minimum_key_length": False}``. ``encode`` still signs with a short
+  secret, as ``jwt.encode`` does (without its warning), so such a token can be shown.
 
-Unlike PyJWT >= 2.11, short HMAC secrets do not emit ``InsecureKeyLengthWarning``:
-chapter 01 explains key length on its own. Pass
-``options={"enforce_minimum_key_length": True}`` to ``decode`` to refuse them.
+``decode_jws`` is the JWS layer under ``decode`` (the shape of PyJWT's
+``jwt.api_jws.decode_complete``): it verifies the signature and returns the payload as
+bytes, whatever they hold, so it can be tested against JWS vectors whose payloads are not
+JSON objects (Wycheproof's). ``decode`` is ``decode_jws`` plus the JSON object and the claims.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
+from jwt import PyJWK
 from jwt.exceptions import (
     DecodeError,
     ExpiredSignatureError,
@@ -75,6 +83,7 @@ __all__ = [
     "b64url_decode",
     "b64url_encode",
     "decode",
+    "decode_jws",
     "encode",
     "get_unverified_header",
 ]
@@ -123,8 +132,11 @@ _DEFAULT_OPTIONS: dict[str, Any] = {
     "verify_jti": True,
     "require": [],
     "strict_aud": False,
-    "enforce_minimum_key_length": False,
+    "enforce_minimum_key_length": True,
 }
+#: The options of the JWS layer (``decode_jws``), as in PyJWT's ``SigOptions``.
+_JWS_OPTIONS = ("verify_signature", "enforce_minimum_key_length")
+_DEFAULT_JWS_OPTIONS: dict[str, Any] = {name: _DEFAULT_OPTIONS[name] for name in _JWS_OPTIONS}
 
 
 def b64url_encode(data: bytes) -> str:
@@ -194,9 +206,36 @@ def encode(
     return f"{signing_input}.{b64url_encode(signature)}"
 
 
+def decode_jws(
+    token: str | bytes,
+    key: str | bytes | PrivateKeyTypes | PublicKeyTypes | PyJWK | None,
+    algorithms: Sequence[str] | None,
+    *,
+    options: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Verify the compact JWS ``token``; return ``{"header", "payload", "signature"}``.
+
+    The shape of PyJWT's ``jwt.api_jws.decode_complete``: ``header`` is the parsed
+    header (a dict), ``payload`` and ``signature`` the decoded bytes. The payload may be
+    anything (JSON or not); nothing in it is checked. Same strictness and exception
+    classes as ``decode``. ``options``: ``verify_signature`` and
+    ``enforce_minimum_key_length`` (default ``True``). A ``jwt.PyJWK`` key verifies only
+    tokens whose ``alg`` is the key's own algorithm.
+    """
+    opts = _merge_jws_options(options)
+    if opts["verify_signature"] and not algorithms:
+        raise DecodeError(
+            'It is required that you pass in a value for the "algorithms" argument when calling decode().'
+        )
+    header, signing_input, payload, signature = _split(token)
+    if opts["verify_signature"]:
+        _verify_signature(header, signing_input, signature, key, algorithms or (), opts)
+    return {"header": header, "payload": payload, "signature": signature}
+
+
 def decode(
     token: str | bytes,
-    key: str | bytes | PrivateKeyTypes | PublicKeyTypes | None,
+    key: str | bytes | PrivateKeyTypes | PublicKeyTypes | PyJWK | None,
     algorithms: Sequence[str] | None,
     *,
     audience: str | Iterable[str] | None = None,
@@ -210,18 +249,13 @@ def decode(
     ``options={"verify_signature": False}``. ``options`` takes PyJWT's names:
     ``verify_signature``, ``verify_exp``, ``verify_nbf``, ``verify_iat``, ``verify_aud``,
     ``verify_iss``, ``verify_sub``, ``verify_jti``, ``require`` (claims that must be
-    present), ``strict_aud``, ``enforce_minimum_key_length``. ``leeway`` (seconds or a
-    ``timedelta``) allows for clock skew in ``exp``, ``nbf`` and ``iat``.
+    present), ``strict_aud``, ``enforce_minimum_key_length`` (default ``True``: an HMAC
+    secret shorter than the hash is refused). ``leeway`` (seconds or a ``timedelta``)
+    allows for clock skew in ``exp``, ``nbf`` and ``iat``.
     """
     opts = _merge_options(options)
-    if opts["verify_signature"] and not algorithms:
-        raise DecodeError(
-            'It is required that you pass in a value for the "algorithms" argument when calling decode().'
-        )
-    header, signing_input, payload_bytes, signature = _split(token)
-    if opts["verify_signature"]:
-        _verify_signature(header, signing_input, signature, key, algorithms or (), opts)
-    payload = _parse_object(payload_bytes, "payload")
+    jws = decode_jws(token, key, algorithms, options={name: opts[name] for name in _JWS_OPTIONS})
+    payload = _parse_object(jws["payload"], "payload")
     _validate_claims(payload, opts, audience, issuer, leeway)
     return payload
 
@@ -308,6 +342,13 @@ def _verify_signature(
         raise InvalidAlgorithmError("The specified alg value is not allowed")
     if alg not in SUPPORTED_ALGORITHMS:
         raise InvalidAlgorithmError("Algorithm not supported")
+    if isinstance(key, PyJWK):
+        # The key says which algorithm it is for; the token's header does not get a say.
+        if key.algorithm_name != alg:
+            raise InvalidAlgorithmError(
+                f"Token algorithm {alg!r} does not match the key's algorithm {key.algorithm_name!r}"
+            )
+        key = key.key
 
     if alg in _HMAC_HASHES:
         secret = _hmac_secret(key)
@@ -418,16 +459,36 @@ def _asymmetric_key(alg: str, key: object) -> object:
     if isinstance(key, (str, bytes)):
         key = _load_pem_or_ssh(key.encode("utf-8") if isinstance(key, str) else key)
     elif not isinstance(key, _KEY_OBJECT_TYPES):
-        raise TypeError(f"Expecting a PEM-formatted key or a cryptography key object, got {type(key).__name__}")
+        # The same class PyJWT raises: InvalidKeyError for EdDSA, TypeError for RSA and EC.
+        error = InvalidKeyError if alg == "EdDSA" else TypeError
+        raise error(f"Expecting a PEM-formatted key or a cryptography key object, got {type(key).__name__}")
     if not isinstance(key, _ASYMMETRIC_KEYS[alg]):
         raise InvalidKeyError(f"{alg} cannot use a {type(key).__name__}")
     if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)) and not isinstance(
         key.curve, ec.SECP256R1
     ):
         raise InvalidKeyError(f"ES256 needs a P-256 (secp256r1) key, got {key.curve.name}")
-    if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)) and key.key_size < _MIN_RSA_BITS:
-        raise InvalidKeyError(f"The RSA key is {key.key_size} bits long, below the minimum of {_MIN_RSA_BITS}")
+    if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+        if key.key_size < _MIN_RSA_BITS:
+            raise InvalidKeyError(f"The RSA key is {key.key_size} bits long, below the minimum of {_MIN_RSA_BITS}")
+        public = key.public_key() if isinstance(key, rsa.RSAPrivateKey) else key
+        if _has_roca_fingerprint(public.public_numbers().n):
+            raise InvalidKeyError(
+                "The RSA key has the ROCA fingerprint (CVE-2017-15361): its private key can be"
+                " computed from the public key"
+            )
     return key
+
+
+# ROCA (CVE-2017-15361): keys from a flawed generator have a modulus n that, modulo each small
+# prime p, lies in the subgroup generated by 65537. A random modulus fails within a prime or two.
+_ROCA_PRIMES = (3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79,
+                83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167)
+_ROCA_SUBGROUPS = {p: frozenset(pow(65537, k, p) for k in range(p)) for p in _ROCA_PRIMES}
+
+
+def _has_roca_fingerprint(modulus: int) -> bool:
+    return all(modulus % p in _ROCA_SUBGROUPS[p] for p in _ROCA_PRIMES)
 
 
 # Parsing a PEM RSA private key costs tens of milliseconds; tokens use the same few keys.
@@ -455,6 +516,15 @@ def _merge_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
         merged.update({name: False for name in merged if name.startswith("verify_")})
     merged.update(options)
     return merged
+
+
+def _merge_jws_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    if options is None:
+        return _DEFAULT_JWS_OPTIONS
+    unknown = options.keys() - _DEFAULT_JWS_OPTIONS.keys()
+    if unknown:
+        raise TypeError(f"Unknown decode_jws option(s): {', '.join(sorted(unknown))}")
+    return {**_DEFAULT_JWS_OPTIONS, **options}
 
 
 def _validate_claims(

@@ -199,7 +199,9 @@ def verify_weak_secret(token: str, s: VulnerableSettings) -> dict[str, Any]:
     The seed's ``"YourSecretKey"`` is 13 bytes, under the 32 that RFC 7518 §3.2 asks
     for HS256, and a dictionary attack finds it offline from a single token.
     """
-    claims = handmade.decode(token, s.weak_secret, algorithms=["HS256"], options=_NO_CLAIMS)
+    # handmade refuses secrets shorter than the hash (RFC 7518 §3.2); this lab is the mistake itself.
+    weak = {**_NO_CLAIMS, "enforce_minimum_key_length": False}
+    claims = handmade.decode(token, s.weak_secret, algorithms=["HS256"], options=weak)
     return _check_claims(claims, s)
 
 

@@ -31,7 +31,7 @@ from jwt.exceptions import (
 )
 
 from jwt_course import handmade
-from jwt_course.handmade import b64url_decode, b64url_encode, decode, encode, get_unverified_header
+from jwt_course.handmade import b64url_decode, b64url_encode, decode, decode_jws, encode, get_unverified_header
 
 # 64 bytes: long enough for HS512, so PyJWT does not warn (pytest turns warnings into errors).
 SECRET = b"handmade-test-secret-0123456789-" * 2
@@ -190,15 +190,98 @@ def test_encode_with_a_public_key_is_refused(algorithm):
         encode({}, VERIFYING_KEYS[algorithm], algorithm)
 
 
-def test_encode_and_decode_do_not_warn_about_a_short_hmac_key():
-    # pyproject turns warnings into errors: PyJWT would fail here, handmade stays quiet.
-    assert decode(encode({"a": 1}, b"short"), b"short", ["HS256"]) == {"a": 1}
+def test_encode_signs_with_a_short_hmac_key_without_warning():
+    # pyproject turns warnings into errors: PyJWT would warn here, handmade stays quiet.
+    assert encode({"a": 1}, b"short").count(".") == 2
 
 
-def test_enforce_minimum_key_length_refuses_a_short_hmac_key():
-    token = encode({"a": 1}, b"short")
-    with pytest.raises(InvalidKeyError, match="5 bytes"):
-        decode(token, b"short", ["HS256"], options={"enforce_minimum_key_length": True})
+@pytest.mark.parametrize(("algorithm", "size"), [("HS256", 32), ("HS384", 48), ("HS512", 64)])
+def test_decode_refuses_an_hmac_key_shorter_than_the_hash_by_default(algorithm, size):
+    short = b"k" * (size - 1)  # RFC 7518 §3.2: at least the hash size; PyJWT only warns
+    token = encode({"a": 1}, short, algorithm)
+    with pytest.raises(InvalidKeyError, match=f"{size - 1} bytes"):
+        decode(token, short, [algorithm])
+    with pytest.raises(InvalidKeyError):
+        decode_jws(token, short, [algorithm])
+    assert decode(encode({"a": 1}, b"k" * size, algorithm), b"k" * size, [algorithm]) == {"a": 1}
+
+
+def test_a_short_hmac_key_is_accepted_only_with_the_explicit_opt_out():
+    token = encode({"a": 1}, b"your-256-bit-secret")  # jwt.io's example: 19 bytes
+    relaxed = {"enforce_minimum_key_length": False}
+    assert decode(token, b"your-256-bit-secret", ["HS256"], options=relaxed) == {"a": 1}
+    assert decode_jws(token, b"your-256-bit-secret", ["HS256"], options=relaxed)["payload"] == b'{"a":1}'
+
+
+# --- decode_jws: the JWS layer ------------------------------------------------------------
+
+
+def test_decode_jws_returns_header_payload_bytes_and_signature_like_pyjwt():
+    token = jwt.api_jws.encode(b"not json at all \xff", SECRET, "HS256", headers={"kid": "k1"})
+    ours = decode_jws(token, SECRET, ["HS256"])
+    theirs = jwt.api_jws.decode_complete(token, SECRET, ["HS256"])
+    assert ours == theirs
+    assert ours["payload"] == b"not json at all \xff"
+
+
+def test_decode_jws_accepts_any_payload_that_decode_refuses():
+    token = jwt.api_jws.encode(b"[1, 2]", SECRET, "HS256")
+    assert decode_jws(token, SECRET, ["HS256"])["payload"] == b"[1, 2]"
+    with pytest.raises(DecodeError, match="json object"):
+        decode(token, SECRET, ["HS256"])
+
+
+def test_decode_jws_is_as_strict_as_decode():
+    token = encode({"a": 1}, SECRET)
+    for bad, error in [
+        (token + "=", DecodeError),
+        (token[:-1] + "+", DecodeError),
+        (token.replace(".", "..", 1), DecodeError),
+        (token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1], InvalidSignatureError),
+    ]:
+        with pytest.raises(error):
+            decode_jws(bad, SECRET, ["HS256"])
+    with pytest.raises(DecodeError, match="algorithms"):
+        decode_jws(token, SECRET, None)
+    with pytest.raises(InvalidAlgorithmError):
+        decode_jws(token, SECRET, ["HS384"])
+    with pytest.raises(TypeError, match="verify_exp"):
+        decode_jws(token, SECRET, ["HS256"], options={"verify_exp": False})
+
+
+def test_decode_jws_without_signature_check_still_parses_strictly():
+    token = encode({"a": 1}, SECRET)
+    parts = decode_jws(token, None, None, options={"verify_signature": False})
+    assert parts["header"] == {"alg": "HS256", "typ": "JWT"}
+    with pytest.raises(DecodeError):
+        decode_jws(token + "=", None, None, options={"verify_signature": False})
+
+
+def test_decode_jws_never_accepts_alg_none():
+    unsigned = jwt.api_jws.encode(b"{}", None, "none")
+    with pytest.raises(InvalidAlgorithmError):
+        decode_jws(unsigned, SECRET, ["none", "HS256"])
+
+
+@pytest.mark.parametrize("algorithm", ["HS256", "RS256", "ES256", "EdDSA"])
+def test_a_pyjwk_key_verifies_only_its_own_algorithm(algorithm):
+    public = jwt.PyJWK.from_json(jwt.algorithms.get_default_algorithms()[algorithm].to_jwk(VERIFYING_KEYS[algorithm]))
+    token = encode({"a": 1}, SIGNING_KEYS[algorithm], algorithm)
+    assert decode(token, public, [algorithm]) == {"a": 1}
+    other = encode({"a": 1}, SECRET, "HS512") if algorithm != "HS256" else encode({"a": 1}, SECRET, "HS384")
+    with pytest.raises(InvalidAlgorithmError, match="does not match the key"):
+        decode(other, public, ["HS256", "HS384", "HS512", algorithm])
+
+
+@pytest.mark.parametrize("key", [None, 5, 1.5, {"kty": "OKP"}, [1]])
+@pytest.mark.parametrize("algorithm", ["HS256", "RS256", "ES256", "EdDSA"])
+def test_a_key_of_the_wrong_type_raises_the_class_pyjwt_raises(algorithm, key):
+    token = encode({"a": 1}, SIGNING_KEYS[algorithm], algorithm)
+    with pytest.raises(Exception) as theirs:
+        jwt.decode(token, key, [algorithm])
+    with pytest.raises(Exception) as ours:
+        decode(token, key, [algorithm])
+    assert type(ours.value) is type(theirs.value)  # InvalidKeyError for EdDSA, TypeError otherwise
 
 
 # --- base64url --------------------------------------------------------------------------
