@@ -48,12 +48,13 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from ._http_guard import (
     DEFAULT_BODY_TIMEOUT_SECONDS,
     DEFAULT_MAX_BODY_BYTES,
     ERROR_RESPONSES,
+    UnicodeText,
     harden,
     is_text,
 )
@@ -239,28 +240,17 @@ class Settings:
             raise ValueError(f"invalid JWT_COURSE_* setting: {exc}") from None
 
 
-def _unicode_text(value: str) -> str:
-    # JSON allows "\ud800" (a lone surrogate): no password or token contains one, and
-    # it cannot be encoded, hashed or compared as UTF-8.
-    if not is_text(value):
-        raise ValueError("must be valid Unicode text (no lone surrogates)")
-    return value
-
-
-_Text = Annotated[str, AfterValidator(_unicode_text)]
-
-
 class LoginRequest(BaseModel):
     """Body of ``POST /login``."""
 
-    username: _Text = Field(min_length=1, max_length=256)
-    password: _Text = Field(min_length=1, max_length=1024)
+    username: UnicodeText = Field(min_length=1, max_length=256)
+    password: UnicodeText = Field(min_length=1, max_length=1024)
 
 
 class RefreshRequest(BaseModel):
     """Body of ``POST /refresh``."""
 
-    refresh_token: _Text = Field(min_length=1, max_length=8192)
+    refresh_token: UnicodeText = Field(min_length=1, max_length=8192)
 
 
 class ErrorBody(BaseModel):
@@ -454,20 +444,35 @@ _BEARER_ERRORS = _error(401, "Missing, invalid, expired or revoked access token"
 _SWAGGER_UI = Path(__file__).resolve().parent / "static" / "swagger-ui"
 
 
+# jupyter-server-proxy's X-Forwarded-Prefix, e.g. /user/alice/proxy/8000 (a URL path only)
+_PROXY_PREFIX = re.compile(r"/(?!/)[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,500}")
+
+
 def _add_offline_docs(app: FastAPI) -> None:
     # FastAPI's default /docs loads Swagger UI from a CDN; a workshop room without
     # internet would get a blank page. The same page, with the files from the package.
+    # Every URL in the page is relative, and openapi.json names the proxy's prefix as its
+    # server, so the page, the Authorize button (tokenUrl "token") and "Try it out" also
+    # work behind jupyter-server-proxy on a JupyterHub (/user/NAME/proxy/PORT/docs).
     app.mount("/static/swagger-ui", StaticFiles(directory=_SWAGGER_UI), name="swagger-ui")
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi(request: Request) -> JSONResponse:
+        schema = app.openapi()
+        prefix = request.headers.get("x-forwarded-prefix", "")
+        if _PROXY_PREFIX.fullmatch(prefix):  # only the client's own view of the spec changes
+            schema = {**schema, "servers": [{"url": prefix.rstrip("/") + "/"}]}
+        return JSONResponse(schema)
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
+            openapi_url="openapi.json",
             title=f"{app.title} - Swagger UI",
-            oauth2_redirect_url="/docs/oauth2-redirect",
-            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+            oauth2_redirect_url=None,  # FastAPI would make it absolute; the password flow needs none
+            swagger_js_url="static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="static/swagger-ui/favicon-32x32.png",
         )
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
@@ -490,6 +495,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="JWT course demo API",
         description="Login, Bearer tokens, refresh rotation and revocation.",
         docs_url=None,  # served below from the package, so /docs works offline
+        openapi_url=None,  # served below too, so Swagger UI works behind a proxy's prefix
         redoc_url=None,  # ReDoc loads its script from a CDN: off rather than blank offline
         responses=ERROR_RESPONSES,  # 408/413 from the body guard, on every route
     )

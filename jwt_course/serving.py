@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
+import os
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
@@ -105,6 +108,11 @@ class Server:
     ``port``, ``app``, ``tls`` (True when serving HTTPS),
     and ``log``, the list of log records uvicorn emitted from this server's thread
     (errors in the app end up here rather than in a notebook cell).
+
+    ``url`` is what code in the same machine uses (``httpx.get(f"{server.url}/me")``);
+    ``browser_url`` is what a learner's *browser* opens: the same on a laptop, the
+    jupyter-server-proxy address on a JupyterHub or Binder, where 127.0.0.1 would be the
+    learner's own computer. In a notebook the server displays as a link to it.
     """
 
     def __init__(
@@ -148,6 +156,34 @@ class Server:
         """Base URL of the server, without a trailing slash."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
+
+    @property
+    def browser_url(self) -> str:
+        """The URL a learner's browser can open for this server.
+
+        Under JupyterHub or Binder (``JUPYTERHUB_SERVICE_PREFIX`` set, e.g. ``/user/alice/``)
+        it is jupyter-server-proxy's path on the hub, ``{prefix}proxy/{port}/``, relative to
+        the hub's address (the browser is already there). Elsewhere it is ``url``, the
+        loopback URL. An HTTPS server is not proxied (jupyter-server-proxy forwards plain
+        HTTP), so it keeps its loopback URL. Join paths with :meth:`browser_link`.
+        """
+        return self.browser_url_for(self.port, self.url) if not self.tls else self.url
+
+    def browser_link(self, path: str = "") -> str:
+        """``browser_url`` joined with ``path``: ``server.browser_link("/docs")``."""
+        return f"{self.browser_url.rstrip('/')}/{path.lstrip('/')}"
+
+    @staticmethod
+    def browser_url_for(port: int, loopback_url: str, environ: Mapping[str, str] | None = None) -> str:
+        """What ``browser_url`` would be for a server on ``port`` known locally as ``loopback_url``.
+
+        Used by ``jwt-course serve``, which runs uvicorn itself; ``environ`` defaults to
+        ``os.environ``.
+        """
+        prefix = (os.environ if environ is None else environ).get("JUPYTERHUB_SERVICE_PREFIX", "")
+        if not prefix.strip("/"):
+            return loopback_url
+        return f"/{prefix.strip('/')}/proxy/{port}/"
 
     @property
     def running(self) -> bool:
@@ -230,7 +266,18 @@ class Server:
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
-        return f"<Server {self.url} {state}>"
+        browser = self.browser_url
+        shown = "" if browser == self.url else f", browser: {browser}"
+        return f"<Server {self.url} {state}{shown}>"
+
+    def _repr_html_(self) -> str:
+        # A notebook shows the server as a link the learner can click (on a hub: the proxy).
+        state = "running" if self.running else "stopped"
+        link = html.escape(self.browser_url, quote=True)
+        return (
+            f'<code>Server</code> {state}: <a href="{link}" target="_blank" rel="noopener">'
+            f"{link}</a> (code in the notebook uses <code>{html.escape(self.url)}</code>)"
+        )
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:

@@ -17,10 +17,10 @@ from jwt_course import serve
 from jwt_course.course import ROOT
 from jwt_course.server import Settings, create_app
 
+from webdriver import swagger_authorize_and_get_me
+
 pytestmark = pytest.mark.browser
 
-ME = "#operations-default-me_me_get"
-LOGIN_BUTTON = "return [...document.querySelectorAll('.modal-ux .auth-btn-wrapper button')]"
 
 
 @pytest.fixture
@@ -40,26 +40,7 @@ def api() -> Iterator[Any]:
 
 def test_authorize_button_logs_in_through_token_and_try_it_out_gets_me(browser, api):
     server, token_requests = api
-    browser.get(f"{server.url}/docs")
-    browser.wait_for("return document.querySelector('.swagger-ui .auth-wrapper .btn.authorize')", 30, "Swagger UI")
-    browser.click(browser.find(".swagger-ui .auth-wrapper .btn.authorize")[0])
-    browser.wait_for("return document.querySelector('#oauth_username')", 10, "the Authorize dialog")
-    browser.type(browser.find("#oauth_username")[0], "alice")
-    browser.type(browser.find("#oauth_password")[0], "wonderland")
-    browser.click(browser.find(".modal-ux .auth-btn-wrapper .btn.authorize")[0])
-    browser.wait_for(f"{LOGIN_BUTTON}.some(e => e.textContent === 'Logout')", 10, "a token from /token")
-    browser.click(browser.find(".modal-ux .btn-done")[0])
-
-    browser.click(browser.find(f"{ME} .opblock-summary-control")[0])
-    browser.wait_for(f"return document.querySelector('{ME} .try-out__btn')", 10, "Try it out")
-    browser.click(browser.find(f"{ME} .try-out__btn")[0])
-    browser.click(browser.find(f"{ME} .execute")[0])
-    status = browser.wait_for(
-        f"const e = document.querySelector('{ME} .live-responses-table tbody .response-col_status');"
-        "return e && e.textContent.trim()",
-        10, "the response to GET /me",
-    )
-    body = browser.js(f"return document.querySelector('{ME} .live-responses-table tbody .response-col_description').innerText")
+    status, body = swagger_authorize_and_get_me(browser, f"{server.url}/docs", "alice", "wonderland")
     browser.screenshot(ROOT / "test-artifacts" / "swagger-ui-authorize.png")
 
     assert token_requests == ["application/x-www-form-urlencoded"]  # the OAuth2 password form
@@ -71,6 +52,31 @@ def test_docs_load_nothing_from_another_host(api):
     server, _ = api
     page = httpx.get(f"{server.url}/docs").text
     assets = re.findall(r'(?:src|href)="([^"]+)"', page)
-    assert assets and all(url.startswith("/static/swagger-ui/") for url in assets)
+    assert assets and all(url.startswith("static/swagger-ui/") for url in assets)
     for url in assets:
-        assert httpx.get(f"{server.url}{url}").status_code == 200
+        assert httpx.get(f"{server.url}/{url}").status_code == 200
+
+
+def test_every_url_in_the_docs_page_is_relative_so_a_proxy_prefix_keeps_working(api):
+    # behind jupyter-server-proxy the page is /user/NAME/proxy/PORT/docs: an absolute path
+    # (/static/..., /openapi.json, origin + '/docs/oauth2-redirect') would leave the prefix
+    server, _ = api
+    page = httpx.get(f"{server.url}/docs").text
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page) + re.findall(r"url: '([^']+)'", page)
+    assert "openapi.json" in urls
+    assert not [u for u in urls if u.startswith("/") or "://" in u]
+    assert "window.location.origin" not in page
+
+
+def test_openapi_names_the_proxy_prefix_as_its_server_only_behind_the_proxy(api):
+    server, _ = api
+    assert "servers" not in httpx.get(f"{server.url}/openapi.json").json()
+    behind = httpx.get(f"{server.url}/openapi.json", headers={"X-Forwarded-Prefix": "/user/alice/proxy/8000"})
+    assert behind.json()["servers"] == [{"url": "/user/alice/proxy/8000/"}]
+    assert "/me" in behind.json()["paths"]
+
+
+def test_openapi_ignores_a_forwarded_prefix_that_is_not_a_path(api):
+    server, _ = api
+    for prefix in ("javascript:alert(1)", "https://evil.example/", "//evil.example/", "/a b", "x" * 10):
+        assert "servers" not in httpx.get(f"{server.url}/openapi.json", headers={"X-Forwarded-Prefix": prefix}).json()

@@ -169,3 +169,67 @@ def test_accepted_connections_get_tcp_nodelay():
     assert asyncio.run(nodelay_of_an_accepted_connection()) != 0
 
 
+
+
+# -- browser_url: what a learner's browser opens (loopback locally, the proxy on a hub) -----
+
+
+def test_browser_url_is_the_loopback_url_outside_a_hub(monkeypatch):
+    monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX", raising=False)
+    with serve(make_app()) as server:
+        assert server.browser_url == server.url
+        assert repr(server) == f"<Server {server.url} running>"
+
+
+def test_browser_url_is_the_proxied_path_under_a_hub_prefix(monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/alice/")
+    with serve(make_app()) as server:
+        assert server.browser_url == f"/user/alice/proxy/{server.port}/"
+        assert server.url.startswith("http://127.0.0.1:")  # code in the kernel still uses loopback
+
+
+def test_browser_url_tolerates_a_prefix_without_slashes_and_named_servers(monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "user/bob/lab2")
+    with serve(make_app()) as server:
+        assert server.browser_url == f"/user/bob/lab2/proxy/{server.port}/"
+
+
+def test_an_empty_or_root_prefix_is_not_a_hub(monkeypatch):
+    for prefix in ("", "/"):
+        monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", prefix)
+        assert Server.browser_url_for(8000, "http://127.0.0.1:8000") == "http://127.0.0.1:8000"
+
+
+def test_browser_url_for_reads_the_given_environment():
+    assert Server.browser_url_for(8123, "http://127.0.0.1:8123", {"JUPYTERHUB_SERVICE_PREFIX": "/user/x/"}) == (
+        "/user/x/proxy/8123/"
+    )
+    assert Server.browser_url_for(8123, "http://127.0.0.1:8123", {}) == "http://127.0.0.1:8123"
+
+
+def test_browser_link_joins_a_path_in_both_cases(monkeypatch):
+    with serve(make_app()) as server:
+        monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX", raising=False)
+        assert server.browser_link("/docs") == f"{server.url}/docs"
+        monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/alice/")
+        assert server.browser_link("docs") == f"/user/alice/proxy/{server.port}/docs"
+        assert server.browser_link("/docs") == f"/user/alice/proxy/{server.port}/docs"
+
+
+def test_repr_shows_the_browser_url_under_a_hub(monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/alice/")
+    with serve(make_app()) as server:
+        assert server.browser_url in repr(server) and server.url in repr(server)
+
+
+def test_a_notebook_shows_the_server_as_a_clickable_link_to_the_browser_url(monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/alice/")
+    with serve(make_app()) as server:
+        page = server._repr_html_()
+        assert f'<a href="/user/alice/proxy/{server.port}/"' in page and "running" in page
+
+
+def test_the_link_escapes_html_in_the_prefix(monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", '/user/"><script>/')
+    with serve(make_app()) as server:
+        assert "<script>" not in server._repr_html_()

@@ -105,6 +105,39 @@ class Browser:
             self.http.close()
 
 
+SWAGGER_ME = "#operations-default-me_me_get"
+
+
+def swagger_authorize_and_get_me(browser: Browser, docs_url: str, user: str, password: str) -> tuple[str, str]:
+    """Open Swagger UI at ``docs_url``, log in with its Authorize button, "Try it out" GET /me.
+
+    Returns (status, response body) as Swagger UI shows them.
+    """
+    me = SWAGGER_ME
+    login_button = "return [...document.querySelectorAll('.modal-ux .auth-btn-wrapper button')]"
+    browser.get(docs_url)
+    browser.wait_for("return document.querySelector('.swagger-ui .auth-wrapper .btn.authorize')", 30, "Swagger UI")
+    browser.click(browser.find(".swagger-ui .auth-wrapper .btn.authorize")[0])
+    browser.wait_for("return document.querySelector('#oauth_username')", 10, "the Authorize dialog")
+    browser.type(browser.find("#oauth_username")[0], user)
+    browser.type(browser.find("#oauth_password")[0], password)
+    browser.click(browser.find(".modal-ux .auth-btn-wrapper .btn.authorize")[0])
+    browser.wait_for(f"{login_button}.some(e => e.textContent === 'Logout')", 10, "a token from /token")
+    browser.click(browser.find(".modal-ux .btn-done")[0])
+
+    browser.click(browser.find(f"{me} .opblock-summary-control")[0])
+    browser.wait_for(f"return document.querySelector('{me} .try-out__btn')", 10, "Try it out")
+    browser.click(browser.find(f"{me} .try-out__btn")[0])
+    browser.click(browser.find(f"{me} .execute")[0])
+    status = browser.wait_for(
+        f"const e = document.querySelector('{me} .live-responses-table tbody .response-col_status');"
+        "return e && e.textContent.trim()",
+        10, "the response to GET /me",
+    )
+    body = browser.js(f"return document.querySelector('{me} .live-responses-table tbody .response-col_description').innerText")
+    return str(status), str(body)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP) as sock:
         sock.bind(("127.0.0.1", 0))
