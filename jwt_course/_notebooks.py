@@ -6,10 +6,15 @@ learners never need it.
     python -m jwt_course._notebooks execute notebooks/01_jwt_by_hand.ipynb
     python -m jwt_course._notebooks execute solutions/01_jwt_by_hand.ipynb  # + its exercise
     python -m jwt_course._notebooks exercises                               # every exercise
+
+Both also write ``jwt_course/data/model_answers.json``: each solution cell that holds a
+``# BEGIN SOLUTION`` block and calls ``qN.check()``, markers removed, cut before the check.
+``qN.solution()`` prints from that file, so the notebook is the model answer's one source.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -21,10 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 SANITIZER = ROOT / "nbval_sanitize.cfg"
+MODEL_ANSWERS = ROOT / "jwt_course" / "data" / "model_answers.json"
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
 STUB = "...  # your code here"
+OWN_CHECK = re.compile(r"^\s*(q\d+)\.check\(\s*\)\s*$")
+IGNORE_OUTPUT = "# NBVAL_IGNORE_OUTPUT"
 EXECUTE_TIMEOUT_S = 60
 
 
@@ -52,6 +60,45 @@ def strip_solutions(source: str) -> str:
     if inside:
         raise MarkerError("BEGIN SOLUTION without END SOLUTION")
     return "\n".join(out)
+
+
+def model_answer_cells(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """``{"q1": code, ...}``: each marked solution cell, markers dropped, cut before ``qN.check()``."""
+    found: dict[str, str] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "# BEGIN SOLUTION" not in cell.source:
+            continue
+        kept: list[str] = []
+        label = None
+        for line in cell.source.splitlines():
+            own = OWN_CHECK.match(line)
+            if own:
+                label = own.group(1)
+                break
+            if not (BEGIN.match(line) or END.match(line)):
+                kept.append(line)
+        if label is not None:
+            found[label] = "\n".join(kept).strip("\n") + "\n"
+    return found
+
+
+def model_answers() -> dict[str, dict[str, str]]:
+    """Every chapter's model answers, keyed by chapter number (``"01"``) then label."""
+    return {
+        path.name[:2]: model_answer_cells(nbformat.read(path, as_version=4))
+        for path in sorted(SOLUTIONS.glob("*.ipynb"))
+    }
+
+
+def model_answers_text() -> str:
+    """The content of ``jwt_course/data/model_answers.json`` as it should be committed."""
+    return json.dumps(model_answers(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_model_answers() -> Path:
+    """(Re)write ``jwt_course/data/model_answers.json`` from solutions/."""
+    MODEL_ANSWERS.write_text(model_answers_text(), encoding="utf-8")
+    return MODEL_ANSWERS
 
 
 def make_exercise(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -124,10 +171,24 @@ def write_exercise(solution_path: Path) -> Path:
     """Regenerate and run ``exercises/NN_name.ipynb`` from one solution notebook."""
     EXERCISES.mkdir(exist_ok=True)
     target = EXERCISES / solution_path.name
-    exercise = make_exercise(nbformat.read(solution_path, as_version=4))
+    solution = nbformat.read(solution_path, as_version=4)
+    exercise = make_exercise(solution)
     execute(exercise, EXERCISES)
+    keep_measurements(exercise, solution)
     nbformat.write(sanitize(exercise), target)
     return target
+
+
+def keep_measurements(exercise: nbformat.NotebookNode, solution: nbformat.NotebookNode) -> None:
+    """Give ``# NBVAL_IGNORE_OUTPUT`` cells the solution notebook's committed outputs.
+
+    Those cells are measurements, identical in both notebooks; copying the solution's
+    figures keeps ``make exercises`` from rewriting them on every run (a dirty git tree).
+    """
+    for ours, theirs in zip(exercise.cells, solution.cells, strict=True):
+        if ours.cell_type == "code" and ours.source.lstrip().startswith(IGNORE_OUTPUT):
+            if ours.source == theirs.source:
+                ours.outputs = theirs.get("outputs", [])
 
 
 def main(argv: list[str]) -> int:
@@ -138,8 +199,10 @@ def main(argv: list[str]) -> int:
             execute_in_place(path)
             if path.parent == SOLUTIONS:
                 print(f"writing   {write_exercise(path).relative_to(ROOT)}", flush=True)
+                print(f"writing   {write_model_answers().relative_to(ROOT)}", flush=True)
         return 0
     if argv == ["exercises"]:
+        print(f"writing   {write_model_answers().relative_to(ROOT)}", flush=True)
         for path in sorted(SOLUTIONS.glob("*.ipynb")):
             print(f"writing   {write_exercise(path).relative_to(ROOT)}", flush=True)
         return 0

@@ -26,7 +26,7 @@ from typing import Any
 
 from .handmade import b64url_encode
 
-__all__ = ["TcpTap", "forge", "hs256", "load_wordlist", "show_source"]
+__all__ = ["TcpTap", "forge", "hs256", "load_wordlist", "show_source", "signer"]
 
 WORDLIST = "weak-secrets.txt"
 
@@ -41,6 +41,20 @@ def hs256(key: bytes | str) -> Callable[[bytes], bytes]:
     """A signing function for :func:`forge`: HMAC-SHA256 with ``key`` (any bytes at all)."""
     raw = key.encode() if isinstance(key, str) else key
     return lambda signing_input: hmac.digest(raw, signing_input, hashlib.sha256)
+
+
+def signer(algorithm: str, key: Any) -> Callable[[bytes], bytes]:
+    """A signing function for :func:`forge` with any PyJWT algorithm (``"PS256"``, ``"HS512"``...).
+
+    ``key`` is what PyJWT accepts for that algorithm (a secret, a private key object or PEM).
+    For an HMAC keyed with a *public* key's PEM (the confusion attack) use :func:`hs256`:
+    PyJWT refuses a PEM as an HMAC secret.
+    """
+    from jwt.algorithms import get_default_algorithms
+
+    implementation = get_default_algorithms()[algorithm]
+    prepared = implementation.prepare_key(key)
+    return lambda signing_input: implementation.sign(signing_input, prepared)
 
 
 def forge(

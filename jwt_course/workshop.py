@@ -293,9 +293,9 @@ def _doctor_line(check: Check) -> str:
 
 # -- progress ----------------------------------------------------------------------------
 
-_VERDICT = re.compile(r"^(q\d+): (correct!|not quite\.|not solved yet)", re.MULTILINE)
 _CHECK_CALL = re.compile(r"\b(q\d+)\.check\(")
-_STATUS = {"correct!": "correct", "not quite.": "not quite", "not solved yet": "not solved yet"}
+# a Verdict's machine-readable status -> the word progress prints
+_STATUS = {"correct": "correct", "incorrect": "not quite", "not solved": "not solved yet"}
 _EXERCISE_NAME = re.compile(r"^(\d\d)_(\w+)\.ipynb$")
 
 
@@ -319,9 +319,18 @@ def _label_key(label: str) -> int:
 
 
 def run_exercise_notebook(path: Path, timeout: int = 60) -> ChapterProgress:
-    """Run one exercise notebook in a fresh kernel and collect the checkers' verdicts."""
+    """Run one exercise notebook in a fresh kernel and collect the checkers' verdicts.
+
+    The verdicts are data: the kernel runs with ``JWT_COURSE_VERDICTS`` naming a file, and
+    every ``qN.check()`` appends its :class:`jwt_course.checks.Verdict` there as a JSON line
+    (written at once, so the verdicts of cells before a crash or time-out still count).
+    """
+    import json
+
     import nbformat
     from nbclient import NotebookClient
+
+    from .checks import VERDICTS_ENV
 
     match = _EXERCISE_NAME.match(path.name)
     assert match is not None
@@ -331,29 +340,32 @@ def run_exercise_notebook(path: Path, timeout: int = 60) -> ChapterProgress:
     labels = sorted({m for cell in code for m in _CHECK_CALL.findall(cell.source)}, key=_label_key)
     verdicts = dict.fromkeys(labels, "not run")
     errors: list[str] = []
-    try:
-        NotebookClient(
-            nb,
-            timeout=timeout,
-            kernel_name="python3",
-            allow_errors=True,
-            resources={"metadata": {"path": str(path.parent)}},
-        ).execute(
-            stderr=subprocess.DEVNULL
-        )  # the kernel's own log, not the cells' stderr
-    except Exception as exc:  # no kernel, a dead kernel, a cell over the time limit
-        message = str(exc).strip().splitlines()[-1:] or [""]
-        errors.append(f"stopped: {type(exc).__name__}: {message[0]}")
-    for index, cell in enumerate(code, start=1):
+    with tempfile.TemporaryDirectory(prefix="jwt-course-progress-") as folder:
+        sink = Path(folder) / "verdicts.jsonl"
+        sink.touch()
+        try:
+            NotebookClient(
+                nb,
+                timeout=timeout,
+                kernel_name="python3",
+                allow_errors=True,
+                resources={"metadata": {"path": str(path.parent)}},
+            ).execute(
+                stderr=subprocess.DEVNULL,  # the kernel's own log, not the cells' stderr
+                env={**os.environ, VERDICTS_ENV: str(sink)},
+            )
+        except Exception as exc:  # no kernel, a dead kernel, a cell over the time limit
+            message = str(exc).strip().splitlines()[-1:] or [""]
+            errors.append(f"stopped: {type(exc).__name__}: {message[0]}")
+        records = [json.loads(line) for line in sink.read_text("utf-8").splitlines() if line.strip()]
+    for record in records:
         # only the learner's own check counts: `qN.check()` with no argument; a cell that
         # calls `qN.check(some_wrong_answer)` is the lesson demonstrating a verdict
-        own = set(re.findall(r"\b(q\d+)\.check\(\s*\)", cell.get("source", "")))
+        if record.get("own") and record.get("label") in verdicts:
+            verdicts[record["label"]] = _STATUS.get(record.get("status", ""), "not run")  # the last wins
+    for index, cell in enumerate(code, start=1):
         for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and output.get("name") == "stdout":
-                for label, status in _VERDICT.findall(output.get("text", "")):
-                    if label in own:
-                        verdicts[label] = _STATUS[status]  # the last check() of a question wins
-            elif output.get("output_type") == "error":
+            if output.get("output_type") == "error":
                 errors.append(
                     f"code cell {index} raised {output.get('ename')}: {output.get('evalue')}"
                 )

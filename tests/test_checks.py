@@ -106,3 +106,116 @@ def test_warm_up_checker(answer, status):
 def test_failure_is_an_exception_with_the_message():
     with pytest.raises(Failure, match="returned 3, expected 4"):
         Exercise.expect_equal("f()", 3, 4)
+
+
+# -- the table framework (jwt_course.checks.cases) -------------------------------------
+
+from jwt_course.checks import VERDICTS_ENV, model_answers  # noqa: E402
+from jwt_course.checks.cases import Case, Raises, Returns, Satisfies, TableExercise  # noqa: E402
+from jwt_course.checks.differential import Differential  # noqa: E402
+
+
+class Halve(TableExercise):
+    label = "qh"
+    name = "halve"
+
+    def cases(self):
+        return [
+            Case("halve even numbers", Returns(2.0), (4,)),
+            Case("halve odd numbers to a float", Returns(1.5), (3,), note="3 / 2 is 1.5"),
+            Case("refuse a string", Raises((TypeError,)), ("4",)),
+        ]
+
+    def differentials(self):
+        return [Differential("halve every integer", lambda n: n / 2, lambda st: st.tuples(st.integers(-1000, 1000)))]
+
+
+qh = Halve()
+
+
+def test_table_reports_the_first_failing_case_with_its_requirement():
+    verdict = qh.evaluate(lambda n: float(n // 2))
+    assert verdict.status == "incorrect"
+    assert verdict.requirement == "halve odd numbers to a float"
+    assert verdict.message == (
+        "qh: not quite. Requirement: halve odd numbers to a float. "
+        "Counter-example: halve(3) returned 1.0; expected it to return 1.5 (3 / 2 is 1.5)."
+    )
+
+
+def test_returns_compares_types_too():
+    # 2 == 2.0, but a function that should return the int 2 and returns 2.0 is not the same answer
+    from jwt_course.checks.cases import Outcome
+
+    assert not Returns(2).accepts(Outcome(2.0))
+    assert not Returns(True).accepts(Outcome(1))
+
+
+def test_an_exception_is_a_case_outcome_not_a_traceback():
+    verdict = qh.evaluate(lambda n: n / 2 if n != 3 else 1 / 0)
+    assert "halve(3) raised ZeroDivisionError: division by zero" in verdict.message
+
+
+def test_an_expected_exception_that_is_missing_is_reported():
+    verdict = qh.evaluate(lambda n: float(n) / 2)
+    assert "halve('4') returned 2.0; expected it to raise an error" in verdict.message
+
+
+def test_a_stub_returning_none_on_the_first_case_is_not_solved():
+    assert qh.evaluate(lambda n: None).status == "not solved"
+
+
+def test_none_after_a_passing_case_is_a_wrong_answer():
+    verdict = qh.evaluate(lambda n: 2.0 if n == 4 else None)
+    assert verdict.status == "incorrect"
+
+
+def test_differential_reports_a_shrunk_disagreement():
+    verdict = qh.evaluate(lambda n: n / 2 if n < 500 else 0)
+    assert verdict.status == "incorrect"
+    assert verdict.message.endswith("halve(500) returned 0; expected it to return 250.0.")
+
+
+def test_differential_leaves_no_hypothesis_folder_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    qh.evaluate(lambda n: -1 if n == 7 else n / 2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_differential_prints_nothing(capsys):
+    qh.evaluate(lambda n: -1 if n == 7 else n / 2)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_satisfies_names_what_it_wanted():
+    verdict = Satisfies(lambda v: v > 0, "return a positive number")
+    assert verdict.describe() == "return a positive number"
+
+
+def test_check_records_the_verdict_as_data_when_asked(tmp_path, monkeypatch, capsys):
+    sink = tmp_path / "verdicts.jsonl"
+    monkeypatch.setenv(VERDICTS_ENV, str(sink))
+    qh.check(lambda n: float(n // 2))
+    import json
+
+    (record,) = [json.loads(line) for line in sink.read_text().splitlines()]
+    assert record["status"] == "incorrect"
+    assert record["label"] == "qh"
+    assert record["requirement"] == "halve odd numbers to a float"
+    assert record["own"] is False  # an answer was passed in: a demonstration, not the learner's own
+
+
+def test_check_records_nothing_without_the_variable(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv(VERDICTS_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    qh.check(lambda n: n / 2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_solution_prints_the_solutions_notebooks_cell(capsys):
+    from jwt_course.checks.ch01 import q1
+
+    q1.solution()
+    out = capsys.readouterr().out
+    assert out == f"q1 solution:\n{model_answers()['01']['q1'].strip()}\n"
+    assert "BEGIN SOLUTION" not in out and "q1.check()" not in out

@@ -87,3 +87,68 @@ def test_saved_outputs_are_sanitized():
     sanitize(nb)
     assert nb.cells[0].outputs[0].text == "<Server http://127.0.0.1:PORT running>\n"
     assert nb.cells[0].outputs[1].data["text/plain"] == "<obj at 0xADDRESS>"
+
+
+# -- one source for each model answer -----------------------------------------------------
+
+
+def test_model_answer_cell_drops_markers_and_stops_before_the_check():
+    from jwt_course._notebooks import model_answer_cells
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "HELPER = 1\n\ndef f(x):\n    # BEGIN SOLUTION\n    return x + HELPER\n    # END SOLUTION\n\n\nq3.check()\nprint('after')"
+    )])
+    assert model_answer_cells(nb) == {"q3": "HELPER = 1\n\ndef f(x):\n    return x + HELPER\n"}
+
+
+def test_a_cell_that_only_demonstrates_a_wrong_answer_is_not_a_model_answer():
+    from jwt_course._notebooks import model_answer_cells
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("def g(x):\n    return 0\n\nq3.check(g)")])
+    assert model_answer_cells(nb) == {}
+
+
+def test_committed_model_answers_match_the_solutions_notebooks():
+    from jwt_course._notebooks import MODEL_ANSWERS, model_answers_text
+
+    assert MODEL_ANSWERS.read_text("utf-8") == model_answers_text(), "stale: run `make exercises`"
+
+
+@pytest.mark.parametrize("path", SOLUTION_FILES, ids=lambda p: p.name)
+def test_every_marked_cell_is_some_exercises_model_answer(path):
+    from jwt_course._notebooks import model_answer_cells
+
+    nb = nbformat.read(path, as_version=4)
+    marked = [c for c in nb.cells if c.cell_type == "code" and "# BEGIN SOLUTION" in c.source]
+    assert len(model_answer_cells(nb)) == len(marked), "a marked cell calls no qN.check()"
+
+
+@pytest.mark.parametrize("path", SOLUTION_FILES, ids=lambda p: p.name)
+def test_no_checker_keeps_its_own_copy_of_the_model_answer(path):
+    # qN.solution() must print the notebook's cell (package data), not a string in the checker
+    import importlib
+
+    module = importlib.import_module(f"jwt_course.checks.ch{path.name[:2]}")
+    copies = [name for name, q in vars(module).items() if "solution_code" in vars(type(q))]
+    assert copies == [], f"remove solution_code from {copies}: it comes from {path.name}"
+
+
+def test_model_answers_ship_as_package_data():
+    import tomllib
+
+    from jwt_course._notebooks import ROOT
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "data/*.json" in data["jwt_course"]
+
+
+def test_measured_outputs_are_copied_from_the_solution_so_make_exercises_is_stable():
+    from jwt_course._notebooks import keep_measurements
+
+    source = "# NBVAL_IGNORE_OUTPUT\nprint(timeit())"
+    solution = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    solution.cells[0].outputs = [nbformat.v4.new_output("stream", text="0.04 µs\n")]
+    exercise = make_exercise(solution)
+    exercise.cells[0].outputs = [nbformat.v4.new_output("stream", text="0.05 µs\n")]  # a fresh run
+    keep_measurements(exercise, solution)
+    assert exercise.cells[0].outputs[0].text == "0.04 µs\n"
