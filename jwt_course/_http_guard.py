@@ -24,11 +24,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import AfterValidator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "MAX_ERRORS",
     "MAX_TEXT",
     "BodyGuard",
+    "UnicodeText",
     "harden",
     "is_text",
     "safe_text",
@@ -71,6 +73,18 @@ def is_text(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _unicode_text(value: str) -> str:
+    # JSON allows "\ud800" (a lone surrogate): no password or token contains one, and
+    # it cannot be encoded, hashed or compared as UTF-8.
+    if not is_text(value):
+        raise ValueError("must be valid Unicode text (no lone surrogates)")
+    return value
+
+
+#: A pydantic field type: a ``str`` that is valid Unicode text (422 otherwise).
+UnicodeText = Annotated[str, AfterValidator(_unicode_text)]
 
 
 def safe_text(value: object, limit: int = MAX_TEXT) -> str:

@@ -296,6 +296,17 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost may resolve anywhere
+        return False
+
+
 def serve(
     app: Any,
     host: str = "127.0.0.1",
@@ -303,12 +314,18 @@ def serve(
     *,
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
+    public: bool = False,
 ) -> Server:
     """Start ``app`` with uvicorn in a background thread and return once it answers.
 
     ``port=0`` picks a free port; read it from ``.port`` or ``.url``. Use the result as a
     context manager, or call ``.stop()``. Raises ``RuntimeError`` if the port cannot be
     bound or the app fails to start (for example, its lifespan raises).
+
+    ``host`` must be a loopback address (``127.0.0.1``, ``::1``, ``localhost``) unless
+    ``public=True``: the course's apps have well-known demo passwords, so listening on
+    another interface (``0.0.0.0``) is an explicit choice, as ``jwt-course serve
+    --public`` is. Otherwise ``ValueError``.
 
     With ``ssl_certfile`` (a PEM certificate chain) and ``ssl_keyfile`` (its PEM private
     key; omit it when the key is in the certificate file) the server speaks HTTPS and
@@ -317,6 +334,11 @@ def serve(
     """
     if ssl_keyfile is not None and ssl_certfile is None:
         raise ValueError("ssl_keyfile needs ssl_certfile")
+    if not public and not _is_loopback_host(host):
+        raise ValueError(
+            f"refusing to listen on {host}: anyone who can reach it could log in with the "
+            "demo passwords; use 127.0.0.1, or pass public=True if you really mean it"
+        )
     server = Server(app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     server._start()
     return server

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import secrets
+import stat
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -39,11 +41,12 @@ import jwt
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from fastapi import FastAPI, Header, HTTPException, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import FastAPI, Header, HTTPException
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from . import handmade
+from ._http_guard import UnicodeText, harden, safe_text
 from .server import DEMO_USERS
 
 __all__ = [
@@ -68,6 +71,13 @@ __all__ = [
 LAB_KEY_ID = "lab-key-1"
 #: Hosts the jku lab agrees to fetch from: a lab must never reach the internet.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+#: The kid-path lab reads at most this much of the file its ``kid`` names...
+MAX_KEY_FILE_BYTES = 64 * 1024
+#: ...within this many seconds, and only from a regular file (or the empty ``/dev/null``).
+KEY_FILE_READ_SECONDS = 1.0
+#: Headers a proxy adds; the lab answers 403 to any request carrying one (it never
+#: serves through a proxy, so it never has to decide whether to believe one).
+PROXY_HEADERS = (b"forwarded", b"x-forwarded-for", b"x-forwarded-host", b"x-real-ip")
 
 _ACCESS_TYPE = "at+jwt"
 _REFRESH_TYPE = "rt+jwt"
@@ -128,9 +138,16 @@ def _rsa_ok(public_key: Any, signing_input: bytes, signature: bytes) -> bool:
     return True
 
 
+def _is_date(value: object) -> bool:
+    # NaN, Infinity, 1e400 or a 400-digit integer would never expire.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return 0 <= value <= 253402300799  # false for NaN; ints compared exactly
+
+
 def _check_claims(payload: dict[str, Any], s: VulnerableSettings) -> dict[str, Any]:
     # The claim checks the labs do get right (unless the lab is about them).
-    if not isinstance(payload.get("exp"), int | float) or payload["exp"] <= s.clock():
+    if not _is_date(payload.get("exp")) or payload["exp"] <= s.clock():
         raise jwt.ExpiredSignatureError("Signature has expired")
     if payload.get("iss") != s.issuer:
         raise jwt.InvalidIssuerError("Invalid issuer")
@@ -215,8 +232,7 @@ def verify_trusting_kid_path(token: str, s: VulnerableSettings) -> dict[str, Any
     if header.get("alg") != "HS256":
         raise jwt.InvalidAlgorithmError("The specified alg value is not allowed")
     path = os.path.join(_keys_dir(s), str(header.get("kid", "")))
-    with open(path, "rb") as file:
-        key = file.read()
+    key = _read_key_file(path)  # bounded: the learner's kernel must survive the lab
     if not _hmac_ok(key, signing_input, signature):
         raise jwt.InvalidSignatureError("Signature verification failed")
     return _check_claims(payload, s)
@@ -272,6 +288,95 @@ def verify_ignoring_claims(token: str, s: VulnerableSettings) -> dict[str, Any]:
     )
 
 
+def _read_key_file(path: str) -> bytes:
+    """The file ``path`` names, read as the lab's vulnerable verifier does, but bounded.
+
+    The lab stays open to path traversal on purpose; it must not take the kernel down
+    with it. Only a regular file (or ``/dev/null``, the empty file of the lesson) is
+    read, at most :data:`MAX_KEY_FILE_BYTES`, within :data:`KEY_FILE_READ_SECONDS`;
+    ``/dev/zero``, ``/dev/stdin``, FIFOs and directories are refused without a read,
+    and opening never blocks (``O_NONBLOCK``).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except (OSError, ValueError) as exc:
+        raise jwt.InvalidKeyError(f"cannot open the key file: {type(exc).__name__}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            if stat.S_ISCHR(info.st_mode) and os.path.realpath(path) == os.devnull:
+                return b""
+            raise jwt.InvalidKeyError("the key file is not a regular file")
+        if info.st_size > MAX_KEY_FILE_BYTES:
+            raise jwt.InvalidKeyError(f"the key file is over {MAX_KEY_FILE_BYTES} bytes")
+        deadline = time.monotonic() + KEY_FILE_READ_SECONDS
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, 16384):  # /proc files say size 0: bound the reads too
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_KEY_FILE_BYTES:
+                raise jwt.InvalidKeyError(f"the key file is over {MAX_KEY_FILE_BYTES} bytes")
+            if time.monotonic() > deadline:
+                raise jwt.InvalidKeyError("reading the key file took too long")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise jwt.InvalidKeyError(f"cannot read the key file: {type(exc).__name__}") from None
+    finally:
+        os.close(fd)
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+class _LoopbackOnly:
+    """ASGI middleware: 403 unless both ends of the connection are on loopback and no
+    proxy header is present.
+
+    ``scope["client"]`` alone is not enough: uvicorn rewrites it from
+    ``X-Forwarded-For`` when ``FORWARDED_ALLOW_IPS=*`` (or ``--forwarded-allow-ips``)
+    is set, so a remote client could claim to be 127.0.0.1. ``scope["server"]``, the
+    address the connection reached, is not rewritten: a lab bound to ``0.0.0.0``
+    still refuses every connection that came in on another interface.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not self._allowed(scope):
+            body = b'{"detail":"loopback clients only"}'
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"connection", b"close"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _allowed(scope: Any) -> bool:
+        client, server = scope.get("client"), scope.get("server")
+        if not (client and server and _is_loopback(client[0]) and _is_loopback(server[0])):
+            return False
+        return not any(name.lower() in PROXY_HEADERS for name, _ in scope.get("headers", ()))
+
+
 def _keys_dir(s: VulnerableSettings) -> str:
     assert s.keys_dir is not None  # create_app() fills it in
     return s.keys_dir
@@ -321,13 +426,13 @@ def _sign(lab: _Lab, claims: dict[str, Any], typ: str, s: VulnerableSettings) ->
 
 
 class _Login(BaseModel):
-    username: str
-    password: str
+    username: UnicodeText
+    password: UnicodeText
 
 
 def _unauthorized(detail: str, token_sent: bool = True) -> HTTPException:
     challenge = 'Bearer error="invalid_token"' if token_sent else "Bearer"
-    return HTTPException(401, detail=detail, headers={"WWW-Authenticate": challenge})
+    return HTTPException(401, detail=safe_text(detail), headers={"WWW-Authenticate": challenge})
 
 
 def create_app(settings: VulnerableSettings | None = None) -> FastAPI:
@@ -356,11 +461,8 @@ def create_app(settings: VulnerableSettings | None = None) -> FastAPI:
     app.state.settings = s
     users = {name: (password, role) for name, password, role in DEMO_USERS}
 
-    @app.middleware("http")
-    async def loopback_only(request: Request, call_next: Any) -> Any:
-        if request.client is None or request.client.host not in LOOPBACK_HOSTS:
-            return JSONResponse({"detail": "loopback clients only"}, status_code=403)
-        return await call_next(request)
+    harden(app)  # no 5xx, echo or hang on bad input: the lab is vulnerable only on purpose
+    app.add_middleware(_LoopbackOnly)  # outermost: checked before the body is even read
 
     def lab_for(name: str) -> _Lab:
         if name not in _LABS:
@@ -399,7 +501,8 @@ def create_app(settings: VulnerableSettings | None = None) -> FastAPI:
         chosen = lab_for(lab)
         known = users.get(body.username)
         # Plain-text passwords keep the lab short; they are not the lesson here.
-        if known is None or not hmac.compare_digest(known[0], body.password):
+        given = body.password.encode()  # compare_digest refuses non-ASCII str
+        if known is None or not hmac.compare_digest(known[0].encode(), given):
             raise HTTPException(401, detail="incorrect username or password")
         now = int(s.clock())
         base = {"sub": body.username, "role": known[1], "iss": s.issuer, "aud": s.audience, "iat": now}
