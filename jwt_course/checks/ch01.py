@@ -1,55 +1,60 @@
-"""Chapter 01: a JWT built by hand (base64url, HS256, constant-time checks, time claims)."""
+"""Chapter 01: a JWT built by hand (base64url, HS256, constant-time checks, time claims).
+
+Each checker is a table of cases (:mod:`jwt_course.checks.cases`), hostile inputs drawn
+from :mod:`jwt_course.checks.corpus`, plus a differential run against a reference
+(:mod:`jwt_course.checks.differential`) for the pure functions.
+"""
 
 from __future__ import annotations
 
 import base64
 import hmac
-import inspect
+import json
 import secrets
-from collections.abc import Callable, Iterator
+import string
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import jwt
 
-from . import Exercise, Failure
+from . import Failure
+from . import corpus as c
+from .cases import Case, Raises, Returns, Satisfies, TableExercise
+from .differential import Differential
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
 
 _KEY = b"checker-key-for-chapter-01-32-bytes!"
+_OTHER_KEY = b"another-key-that-is-32-bytes-long!"
+_ALPHABET = string.ascii_letters + string.digits + "-_"
+_TEXT = string.ascii_letters + string.digits + " éü€\"\\/-_"  # explicit: no unicode tables needed
 
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _b64url_decode(text: str) -> bytes:
+def _spec_decode(text: str) -> bytes:
+    """q2's specification: alphabet only, no length 1 mod 4, padding restored."""
+    if len(text) % 4 == 1 or not set(text) <= set(_ALPHABET):
+        raise ValueError(f"not base64url: {text!r}")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _raises(fn: Callable[..., Any], *args: Any) -> bool:
-    """True if the learner's function raises (any exception) for these arguments."""
-    try:
-        result = fn(*args)
-    except Exception:
-        return True
-    return result is None  # a stub is reported elsewhere; here None counts as "no answer"
+def _token_text(token: str) -> str:
+    return f"<token {token[:12]}...>"
 
 
 # -- q1 ------------------------------------------------------------------------
 
-_ENCODE_CASES: list[bytes] = [
-    b"",
-    b"a",  # one byte: standard base64 pads with "=="
-    b"ab",  # two bytes: one "="
-    b"abc",  # three bytes: no padding
-    bytes([0xFB, 0xFF, 0xBF]),  # standard base64 gives "+/+/"
-    b'{"alg":"HS256","typ":"JWT"}',
-    bytes(range(256)),
-]
+_Q1_STR = "return a str (text), not bytes"
+_Q1_PAD = "no '=' padding at the end (RFC 7515 §2)"
+_Q1_ALPHABET = "use the URL-safe alphabet: '-' and '_' instead of '+' and '/'"
+_Q1_SAME = "encode every byte string exactly as base64url does"
 
 
-class B64urlEncode(Exercise):
+class B64urlEncode(TableExercise):
     """base64url without padding (RFC 7515 section 2, RFC 4648 section 5)."""
 
     label = "q1"
@@ -58,62 +63,99 @@ class B64urlEncode(Exercise):
         "Start from base64.urlsafe_b64encode: it already uses '-' and '_' instead of '+' and '/'.",
         "JWTs drop the '=' padding: strip it from the end, and return a str, not bytes.",
     )
-    solution_code = '''
-def b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-'''
 
-    def verify(self, answer: Any) -> None:
-        for data in _ENCODE_CASES:
-            got = self.call(answer, data)
-            if isinstance(got, bytes):
-                raise Failure(f"b64url_encode({data!r:.40}) returned bytes {got!r:.40}; return a str (decode('ascii'))")
-            self.expect_equal(f"b64url_encode({data!r})", got, _b64url(data))
+    def cases(self) -> Sequence[Case]:
+        is_str = Satisfies(lambda v: isinstance(v, str), "return a str")
+        return [
+            Case(_Q1_STR, is_str, (b"a",)),
+            Case(_Q1_PAD, Returns("YQ"), (b"a",), note="standard base64 gives 'YQ=='"),
+            Case(_Q1_PAD, Returns("YWI"), (b"ab",)),
+            Case(_Q1_ALPHABET, Returns("-_-_"), (bytes([0xFB, 0xFF, 0xBF]),), note="standard base64 gives '+/+/'"),
+            Case(_Q1_SAME, Returns(""), (b"",)),
+            Case(_Q1_SAME, Returns("YWJj"), (b"abc",)),
+            Case(_Q1_SAME, Returns(_b64url(b'{"alg":"HS256","typ":"JWT"}')), (b'{"alg":"HS256","typ":"JWT"}',)),
+            Case(_Q1_SAME, Returns(_b64url(bytes(range(256)))), (bytes(range(256)),),
+                 shown="b64url_encode(bytes(range(256)))"),
+        ]
+
+    def differentials(self) -> Sequence[Differential]:
+        return [Differential(_Q1_SAME, _b64url, lambda st: st.tuples(st.binary(max_size=48)))]
 
 
 # -- q2 ------------------------------------------------------------------------
 
-_DECODE_CASES: list[str] = ["", "YQ", "YWI", "YWJj", "-_-_", "eyJhbGciOiJIUzI1NiJ9", _b64url(bytes(range(256)))]
+_Q2_DECODE = "decode unpadded base64url back to the bytes, putting the missing padding back"
+_Q2_BYTES = "return bytes"
+_Q2_STRICT = "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _"
+_Q2_LENGTH = "raise an error for a length of 1 modulo 4 (no byte string encodes to it)"
 
 
-class B64urlDecode(Exercise):
-    """The inverse: put the padding back, then decode with the URL-safe alphabet."""
+def _q2_inputs(st: Any) -> Any:
+    """Canonical encodings of random bytes, sometimes with one foreign character inserted."""
+    bad = st.sampled_from(["=", "+", "/", " ", "*", ".", "\n", "é", "%", "=="])
+
+    def insert(data: bytes, char: str | None, where: int) -> tuple[str]:
+        text = _b64url(data)
+        if char is None:
+            return (text,)
+        where = where % (len(text) + 1)
+        return (text[:where] + char + text[where:],)
+
+    return st.builds(insert, st.binary(max_size=24), st.none() | bad, st.integers(0, 40))
+
+
+class B64urlDecode(TableExercise):
+    """The inverse: put the padding back, then decode with the URL-safe alphabet; strictly."""
 
     label = "q2"
     name = "b64url_decode"
     hints = (
-        "base64.urlsafe_b64decode wants a length that is a multiple of 4: add the missing '='.",
-        "The number of '=' to add is (-len(text)) % 4. Strings with '+', '/' or '=' are not base64url: reject them.",
+        "base64.urlsafe_b64decode wants a length that is a multiple of 4: add the missing '='; "
+        "(-len(text)) % 4 of them.",
+        "Be strict by allowing, not by forbidding: accept the text only if every character is in "
+        "A-Z a-z 0-9 - _ (set(text) <= allowed) and len(text) % 4 != 1; otherwise raise ValueError. "
+        "A list of forbidden characters always misses one ('*', '.', 'é', ...).",
     )
-    solution_code = '''
-def b64url_decode(text: str) -> bytes:
-    alphabet = string.ascii_letters + string.digits + "-_"
-    if len(text) % 4 == 1 or any(c not in alphabet for c in text):
-        raise ValueError(f"not base64url: {text!r}")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-'''
 
-    def verify(self, answer: Any) -> None:
-        for text in _DECODE_CASES:
-            got = self.call(answer, text)
-            self.expect_equal(f"b64url_decode({text!r})", got, _b64url_decode(text))
-        for bad in ("YQ==", "+/+/", "a b", "YWJjZ"):
-            if not _raises(answer, bad):
-                raise Failure(
-                    f"b64url_decode({bad!r}) should raise an error: that is not unpadded base64url"
-                )
+    def cases(self) -> Sequence[Case]:
+        table = [
+            Case(_Q2_DECODE, Returns(b"a"), ("YQ",), note="length 2: two '=' to put back"),
+            Case(_Q2_BYTES, Satisfies(lambda v: isinstance(v, bytes), "return bytes"), ("YWI",)),
+            Case(_Q2_DECODE, Returns(b"ab"), ("YWI",), note="length 3: one '=' to put back"),
+            Case(_Q2_DECODE, Returns(b"abc"), ("YWJj",)),
+            Case(_Q2_DECODE, Returns(b""), ("",)),
+            Case(_Q2_DECODE, Returns(bytes([0xFB, 0xFF, 0xBF])), ("-_-_",)),
+            Case(_Q2_DECODE, Returns(b'{"alg":"HS256"}'), ("eyJhbGciOiJIUzI1NiJ9",)),
+            Case(_Q2_DECODE, Returns(bytes(range(256))), (_b64url(bytes(range(256))),),
+                 shown="b64url_decode(<bytes(range(256)) encoded>)"),
+        ]
+        table += [Case(_Q2_STRICT, Raises(), (h.value,), note=f"it has {h.what}") for h in c.NOT_BASE64URL]
+        table += [Case(_Q2_LENGTH, Raises(), (h.value,), note=h.what) for h in c.lengths_1_mod_4()]
+        return table
+
+    def differentials(self) -> Sequence[Differential]:
+        return [Differential(f"{_Q2_DECODE}; {_Q2_STRICT}", _spec_decode, _q2_inputs)]
 
 
 # -- q3 ------------------------------------------------------------------------
 
-_READ_CASES: list[dict[str, Any]] = [
-    {"sub": "42", "role": "user"},
-    {"sub": "7", "password": "hunter2", "note": "anyone can read this"},
-    {"name": "Zoë", "admin": True, "n": [1, 2, 3]},
-]
+_Q3_READ = "return the payload (the middle part) as a dict, for any token"
+_Q3_NO_KEY = "read the claims without the key: encoded is not encrypted"
+_URLSAFE_CLAIMS = {"sub": "42", "note": "~~~???~~~???>>>"}  # base64url: "...J-fn4_Pz9-..."
+_RFC_CLAIMS = {"iss": "joe", "exp": 1300819380, "http://example.com/is_root": True}
 
 
-class ReadClaims(Exercise):
+def _q3_reference(token: str) -> Any:
+    return json.loads(_spec_decode(token.split(".")[1]))
+
+
+def _claims(st: Any) -> Any:
+    names = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=6)
+    values = st.one_of(st.integers(-10**12, 10**12), st.text(alphabet=_TEXT, max_size=12), st.booleans(), st.none())
+    return st.dictionaries(names, values, max_size=5)
+
+
+class ReadClaims(TableExercise):
     """Read the payload of a token without the key: encoded is not encrypted."""
 
     label = "q3"
@@ -122,29 +164,56 @@ class ReadClaims(Exercise):
         "The payload is the middle part of token.split('.').",
         "json.loads(b64url_decode(payload_part)): no key involved at all.",
     )
-    solution_code = '''
-def read_claims(token: str) -> dict:
-    header, payload, signature = token.split(".")
-    return json.loads(b64url_decode(payload))
-'''
 
-    def verify(self, answer: Any) -> None:
-        for claims in _READ_CASES:
-            token = jwt.encode(claims, _KEY, algorithm="HS256")
-            got = self.call(answer, token)
-            self.expect_equal(f"read_claims(<token for {claims!r}>)", got, claims)
+    def cases(self) -> Sequence[Case]:
+        def case(claims: dict[str, Any], token: str, what: str, requirement: str = _Q3_READ) -> Case:
+            return Case(requirement, Returns(claims), (token,), shown=f"read_claims(<{what}>)")
+
+        mine = jwt.encode({"sub": "42", "role": "user"}, _KEY, algorithm="HS256")
+        secret = {"sub": "7", "password": "hunter2", "note": "anyone can read this"}
+        unicode = {"name": "Zoë", "admin": True, "n": [1, 2, 3]}
+        swapped = next(h.value for h in c.header_variants({"sub": "9"}, _KEY) if h.name == "header-swapped")
+        return [
+            case({"sub": "42", "role": "user"}, mine, "a token for {'sub': '42', 'role': 'user'}"),
+            case(secret, jwt.encode(secret, secrets.token_bytes(32), algorithm="HS256"),
+                 "a token signed with a key you do not have", _Q3_NO_KEY),
+            case(unicode, jwt.encode(unicode, _KEY, algorithm="HS256"), "a token for {'name': 'Zoë', ...}"),
+            case({"sub": "9"}, swapped, 'a token whose header lists "typ" first'),
+            case(_URLSAFE_CLAIMS, jwt.encode(_URLSAFE_CLAIMS, _KEY, algorithm="HS256"),
+                 f"a token for {_URLSAFE_CLAIMS!r}, whose payload has '-' and '_'"),
+            case(_RFC_CLAIMS, c.RFC7515_A1_TOKEN, "RFC 7515 A.1's token (its exp is in 2011)", _Q3_NO_KEY),
+            case({"sub": "mallory"}, c.alg_none({"sub": "mallory"})[0].value, "an alg=none token (empty signature)"),
+        ]
+
+    def differentials(self) -> Sequence[Differential]:
+        def token(claims: dict[str, Any]) -> tuple[str]:
+            return (jwt.encode(claims, _KEY, algorithm="HS256"),)
+
+        return [
+            Differential(
+                _Q3_READ, _q3_reference, lambda st: st.builds(token, _claims(st)),
+                shown=lambda args: f"read_claims(<token for {_q3_reference(args[0])!r:.60}>)",
+            )
+        ]
 
 
 # -- q4 ------------------------------------------------------------------------
 
-_SIGN_CASES: list[dict[str, Any]] = [
-    {"sub": "42"},
-    {"sub": "42", "role": "admin", "iat": 1700000000, "exp": 1700000900},
-    {"name": "Zoë", "nested": {"a": [1, 2]}, "admin": False},
-]
+_Q4_SAME = "return exactly what jwt.encode(payload, key, algorithm='HS256') returns"
+_Q4_HEADER = 'header {"alg": "HS256", "typ": "JWT"} in that order, as compact JSON'
+_Q4_PAYLOAD = "the payload as given (same key order), as compact JSON, UTF-8, base64url"
+_Q4_SIGNATURE = "signature: the raw HMAC-SHA256 digest of header_b64 + '.' + payload_b64, base64url-encoded"
 
 
-class MakeHS256Token(Exercise):
+def _pyjwt(payload: dict[str, Any], key: bytes) -> str:
+    return jwt.encode(payload, key, algorithm="HS256")
+
+
+def _has_part(index: int, part: str) -> Callable[[Any], bool]:
+    return lambda got: isinstance(got, str) and got.count(".") == 2 and got.split(".")[index] == part
+
+
+class MakeHS256Token(TableExercise):
     """Build an HS256 JWT with json + base64 + hmac + hashlib, byte-identical to PyJWT."""
 
     label = "q4"
@@ -154,149 +223,217 @@ class MakeHS256Token(Exercise):
         "signing_input = b64url(header_json) + '.' + b64url(payload_json); the signature is "
         "hmac.new(key, signing_input.encode('ascii'), hashlib.sha256).digest(), base64url-encoded too.",
     )
-    solution_code = '''
-def make_hs256_token(payload: dict, key: bytes) -> str:
-    def part(obj: dict) -> str:
-        return b64url_encode(json.dumps(obj, separators=(",", ":")).encode("utf-8"))
 
-    signing_input = part({"alg": "HS256", "typ": "JWT"}) + "." + part(payload)
-    signature = hmac.new(key, signing_input.encode("ascii"), hashlib.sha256).digest()
-    return signing_input + "." + b64url_encode(signature)
-'''
+    def cases(self) -> Sequence[Case]:
+        table: list[Case] = []
+        for payload in (
+            {"sub": "42"},
+            {"sub": "42", "role": "admin", "iat": 1700000000, "exp": 1700000900},
+            {"role": "user", "sub": "7"},  # not sorted: keep the order given
+            {"name": "Zoë", "nested": {"a": [1, 2]}, "admin": False},
+        ):
+            expected = _pyjwt(payload, _KEY)
+            head, body, signature = expected.split(".")
+            shown = f"make_hs256_token({payload!r}, key)"
+            for requirement, index, part in ((_Q4_HEADER, 0, head), (_Q4_PAYLOAD, 1, body), (_Q4_SIGNATURE, 2, signature)):
+                table.append(Case(
+                    requirement,
+                    Satisfies(_has_part(index, part),
+                              f"have the {('header', 'payload', 'signature')[index]} part {part[:24]}..."),
+                    (payload, _KEY), shown=shown,
+                ))
+            table.append(Case(_Q4_SAME, Returns(expected), (payload, _KEY), shown=shown))
+        return table
 
-    def verify(self, answer: Any) -> None:
-        for claims in _SIGN_CASES:
-            got = self.call(answer, claims, _KEY)
-            expected = jwt.encode(claims, _KEY, algorithm="HS256")
-            if got == expected:
-                continue
-            parts = got.split(".") if isinstance(got, str) else []
-            names = ("header", "payload", "signature")
-            wrong = [n for n, g, e in zip(names, parts, expected.split(".")) if g != e]
-            where = f" (the {wrong[0]} differs)" if len(parts) == 3 and wrong else ""
-            self.expect_equal(f"make_hs256_token({claims!r}, key){where}", got, expected)
+    def differentials(self) -> Sequence[Differential]:
+        return [Differential(_Q4_SAME, _pyjwt, lambda st: st.tuples(_claims(st), st.just(_KEY)),
+                             shown=lambda args: f"make_hs256_token({args[0]!r:.70}, key)")]
 
 
 # -- q5 ------------------------------------------------------------------------
 
+_Q5_TRUE = "True for a token signed with this key"
+_Q5_AS_RECEIVED = "HMAC the first two parts exactly as they appear in the token (never re-encode the header)"
+_Q5_FALSE = "False for a token whose header, payload or signature was changed, or signed with another key"
+_Q5_STRICT = "False for a signature that is not valid base64url (padding, '+'/'/', characters outside the alphabet)"
+_Q5_NEVER_RAISES = "False, never an exception, for anything that is not three dot-separated parts"
+_Q5_CONSTANT = "compare the digests with hmac.compare_digest (constant time), not =="
+
 
 @contextmanager
-def _count_compare_digest() -> Iterator[list[int]]:
-    """Count calls to hmac.compare_digest / secrets.compare_digest made through the modules."""
+def _counting_compare_digest(fn: Any) -> Iterator[list[int]]:
+    """Count compare_digest calls: through hmac/secrets, or a name the function's module imported."""
     calls = [0]
-    original_hmac, original_secrets = hmac.compare_digest, secrets.compare_digest
+    original = hmac.compare_digest
 
     def counting(a: Any, b: Any) -> bool:
         calls[0] += 1
-        return original_hmac(a, b)
+        return original(a, b)
 
+    namespace: dict[str, Any] = getattr(fn, "__globals__", {})
+    rebound = [name for name, value in namespace.items() if value is original]
+    cells = [cell for cell in getattr(fn, "__closure__", None) or () if _holds(cell, original)]
     hmac.compare_digest = counting
     secrets.compare_digest = counting
+    for name in rebound:
+        namespace[name] = counting
+    for cell in cells:
+        cell.cell_contents = counting
     try:
         yield calls
     finally:
-        hmac.compare_digest = original_hmac
-        secrets.compare_digest = original_secrets
+        hmac.compare_digest = original
+        secrets.compare_digest = original
+        for name in rebound:
+            namespace[name] = original
+        for cell in cells:
+            cell.cell_contents = original
 
 
-def _mentions_compare_digest(fn: Callable[..., Any]) -> bool:
+def _holds(cell: Any, value: Any) -> bool:
     try:
-        return "compare_digest" in inspect.getsource(fn)
-    except (OSError, TypeError):
-        return "compare_digest" in getattr(getattr(fn, "__code__", None), "co_names", ())
+        return cell.cell_contents is value
+    except ValueError:  # an empty cell
+        return False
 
 
-def _flip_last_char(part: str) -> str:
-    return part[:-1] + ("A" if part[-1] != "A" else "B")
+def _flip(part: str, at: int = 0) -> str:
+    return part[:at] + ("B" if part[at] == "A" else "A") + part[at + 1 :]
 
 
-class VerifyHS256(Exercise):
-    """Check an HS256 signature in constant time: True or False, never a timing leak."""
+class VerifyHS256(TableExercise):
+    """Check an HS256 signature in constant time: True or False, never an exception."""
 
     label = "q5"
     name = "verify_hs256"
     hints = (
-        "Recompute the HMAC over the first two parts exactly as they appear in the token, then compare.",
-        "Compare the raw digests with hmac.compare_digest(expected, actual), not with ==: == stops at "
-        "the first differing byte, so its running time tells an attacker how many leading bytes were right.",
+        "Split the token into exactly three parts (anything else: False). Recompute the HMAC over "
+        "the first two parts exactly as they appear in the token, then compare.",
+        "Decode the signature with your strict b64url_decode inside try/except ValueError (False on "
+        "error), and compare the raw digests with hmac.compare_digest(expected, actual), not with ==: "
+        "== stops at the first differing byte, so its running time tells an attacker how many leading "
+        "bytes were right.",
     )
-    solution_code = '''
-def verify_hs256(token: str, key: bytes) -> bool:
-    header, payload, signature = token.split(".")
-    expected = hmac.new(key, f"{header}.{payload}".encode("ascii"), hashlib.sha256).digest()
-    try:
-        actual = b64url_decode(signature)
-    except ValueError:
-        return False
-    return hmac.compare_digest(expected, actual)
-'''
+
+    def cases(self) -> Sequence[Case]:
+        def verify(token: str, key: bytes, expected: bool, requirement: str, what: str) -> Case:
+            key_text = "key" if key == _KEY else ("its key" if key == c.RFC7515_A1_KEY else "another key")
+            return Case(requirement, Returns(expected), (token, key), shown=f"verify_hs256(<{what}>, {key_text})")
+
+        good = jwt.encode({"sub": "42", "role": "user"}, _KEY, algorithm="HS256")
+        head, body, signature = good.split(".")
+        forged_body = _b64url(b'{"sub":"42","role":"admin"}')
+        forged_head = _b64url(b'{"alg":"HS256","typ":"JWT","kid":"x"}')
+        urlsafe = c.urlsafe_signed({"sub": "42"}, _KEY)
+        table = [
+            verify(good, _KEY, True, _Q5_TRUE, "a token signed with this key"),
+            verify(c.RFC7515_A1_TOKEN, c.RFC7515_A1_KEY, True, _Q5_AS_RECEIVED,
+                   "RFC 7515 A.1's token, whose header has a line break inside"),
+        ]
+        table += [verify(h.value, _KEY, True, _Q5_AS_RECEIVED, h.what) for h in c.header_variants({"sub": "42"}, _KEY)]
+        table += [
+            verify(urlsafe, _KEY, True, _Q5_TRUE, "a token whose signature contains '-' and '_'"),
+            verify(f"{head}.{forged_body}.{signature}", _KEY, False, _Q5_FALSE, "the token with role user -> admin"),
+            verify(f"{forged_head}.{body}.{signature}", _KEY, False, _Q5_FALSE, "the token with a kid added to its header"),
+            verify(f"{head}.{body}.{_flip(signature)}", _KEY, False, _Q5_FALSE, "the token with one signature character changed"),
+            verify(good, _OTHER_KEY, False, _Q5_FALSE, "a token signed with key"),
+            verify(f"{head}.{body}.", _KEY, False, _Q5_FALSE, "the token with an empty signature"),
+        ]
+        table += [verify(h.value, _KEY, False, _Q5_STRICT, f"a valid token, {h.what}") for h in c.spellings(urlsafe)]
+        table += [
+            verify(f"{head}.{body}.!!!!", _KEY, False, _Q5_STRICT, "the token with '!!!!' as its signature"),
+            verify(f"{head}.{body}", _KEY, False, _Q5_NEVER_RAISES, "a token with only two parts"),
+            verify(f"{good}.{signature}", _KEY, False, _Q5_NEVER_RAISES, "a token with four parts"),
+            verify("", _KEY, False, _Q5_NEVER_RAISES, "an empty string"),
+            verify(f"é{head}.{body}.{signature}", _KEY, False, _Q5_NEVER_RAISES, "a token with 'é' in its header"),
+        ]
+        return table
 
     def verify(self, answer: Any) -> None:
-        good = jwt.encode({"sub": "42", "role": "user"}, _KEY, algorithm="HS256")
-        header, payload, signature = good.split(".")
-        forged_payload = _b64url(b'{"sub":"42","role":"admin"}')
-        cases = [
-            ("a token signed with this key", good, _KEY, True),
-            ("a token whose payload was changed (role user -> admin)", f"{header}.{forged_payload}.{signature}", _KEY, False),
-            ("a token whose signature's last character was changed", f"{header}.{payload}.{_flip_last_char(signature)}", _KEY, False),
-            ("a token checked with a different key", good, b"another-key-that-is-32-bytes-long!", False),
-            ("a token with an empty signature", f"{header}.{payload}.", _KEY, False),
-        ]
-        with _count_compare_digest() as calls:
-            for what, token, key, expected in cases:
-                got = self.call(answer, token, key)
-                if got is not expected:
-                    raise Failure(f"verify_hs256 returned {got!r} for {what}, expected {expected}")
-        if calls[0] == 0 and not _mentions_compare_digest(answer):
+        with _counting_compare_digest(answer) as calls:
+            super().verify(answer)
+        if calls[0] == 0:
             raise Failure(
-                "the answers are right, but the comparison is not constant-time: "
-                "use hmac.compare_digest instead of == (== returns as soon as one byte differs)"
+                f"Requirement: {_Q5_CONSTANT}. Counter-example: every answer was right, but "
+                "hmac.compare_digest was never called (== returns as soon as one byte differs, so "
+                "its timing leaks how much of a forged signature is right).",
+                requirement=_Q5_CONSTANT,
+                counterexample="hmac.compare_digest was never called",
             )
 
 
 # -- q6 ------------------------------------------------------------------------
 
 _NOW = 1_700_000_000
-_TIME_CASES: list[tuple[dict[str, Any], int, int, str]] = [
-    ({"sub": "42"}, _NOW, 0, "valid"),
-    ({"exp": _NOW + 60}, _NOW, 0, "valid"),
-    ({"exp": _NOW}, _NOW, 0, "expired"),  # exp is the first second it is no longer valid
-    ({"exp": _NOW - 5}, _NOW, 0, "expired"),
-    ({"exp": _NOW - 5}, _NOW, 10, "valid"),  # leeway rescues a token expired 5 s ago
-    ({"exp": _NOW - 10}, _NOW, 10, "expired"),
-    ({"nbf": _NOW + 60}, _NOW, 0, "not yet valid"),
-    ({"nbf": _NOW}, _NOW, 0, "valid"),
-    ({"nbf": _NOW + 5}, _NOW, 10, "valid"),
-    ({"nbf": _NOW - 60, "exp": _NOW + 60}, _NOW, 0, "valid"),
-    ({"nbf": _NOW + 30, "exp": _NOW + 90}, _NOW, 0, "not yet valid"),
-    ({"nbf": _NOW - 90, "exp": _NOW - 30}, _NOW, 0, "expired"),
-]
+_Q6_ABSENT = "a claim that is absent is not checked"
+_Q6_EXP = "expired when exp <= now - leeway (exp is the first second the token is no longer valid)"
+_Q6_NBF = "not yet valid when nbf > now + leeway"
+_Q6_ORDER = "check nbf before exp"
+_Q6_PRESENT = "a claim that is present is checked, whatever its value (exp = 0 is 1970, not 'absent')"
 
 
-class TimeStatus(Exercise):
-    """exp and nbf against a given clock, with leeway, using PyJWT's rules."""
-
-    label = "q6"
-    name = "time_status"
-    hints = (
-        "Check only the claims that are present. exp: the token is expired once now - leeway reaches exp. "
-        "nbf: the token is not yet valid while nbf is later than now + leeway.",
-        "RFC 7519: exp is the time 'on or after which' the token must be rejected, so exp == now is "
-        "already expired (PyJWT: exp <= now - leeway); nbf is 'before which' (nbf > now + leeway).",
-    )
-    solution_code = '''
-def time_status(claims: dict, now: int, leeway: int = 0) -> str:
+def _q6_reference(claims: dict[str, Any], now: int, leeway: int = 0) -> str:
     if "nbf" in claims and claims["nbf"] > now + leeway:
         return "not yet valid"
     if "exp" in claims and claims["exp"] <= now - leeway:
         return "expired"
     return "valid"
-'''
 
-    def verify(self, answer: Any) -> None:
-        for claims, now, leeway, expected in _TIME_CASES:
-            got = self.call(answer, claims, now, leeway)
-            self.expect_equal(f"time_status({claims!r}, now={now}, leeway={leeway})", got, expected)
+
+class TimeStatus(TableExercise):
+    """exp and nbf against a given clock, with leeway, in PyJWT's order."""
+
+    label = "q6"
+    name = "time_status"
+    hints = (
+        "Check only the claims that are present ('exp' in claims, not claims.get('exp'): exp = 0 is a "
+        "real time). exp: expired once now - leeway reaches exp. nbf: not yet valid while nbf is later "
+        "than now + leeway. nbf first.",
+        "RFC 7519: exp is the time 'on or after which' the token must be rejected, so exp == now is "
+        "already expired (PyJWT: exp <= now - leeway); nbf is 'before which' (nbf > now + leeway).",
+    )
+
+    def cases(self) -> Sequence[Case]:
+        def case(claims: dict[str, Any], expected: str, requirement: str, leeway: int = 0, note: str = "") -> Case:
+            offsets = ", ".join(f"{k}=now{v - _NOW:+}" if isinstance(v, int) and abs(v - _NOW) < 10**6 else f"{k}={v!r}"
+                                for k, v in claims.items())
+            shown = f"time_status({{{offsets}}}, now={_NOW}, leeway={leeway})"
+            return Case(requirement, Returns(expected), (claims, _NOW, leeway), shown=shown, note=note)
+
+        edges = {h.name: h.value for h in c.time_edges(_NOW)}
+        return [
+            case({"sub": "42"}, "valid", _Q6_ABSENT),
+            case({"exp": _NOW + 60}, "valid", _Q6_EXP),
+            case({"exp": _NOW}, "expired", _Q6_EXP, note="exp == now is already expired"),
+            case({"exp": _NOW - 5}, "expired", _Q6_EXP),
+            case({"exp": _NOW - 5}, "valid", _Q6_EXP, leeway=10, note="leeway rescues a token expired 5 s ago"),
+            case({"exp": _NOW - 10}, "expired", _Q6_EXP, leeway=10),
+            case({"nbf": _NOW + 60}, "not yet valid", _Q6_NBF),
+            case({"nbf": _NOW}, "valid", _Q6_NBF),
+            case({"nbf": _NOW + 5}, "valid", _Q6_NBF, leeway=10),
+            case({"nbf": _NOW + 10}, "valid", _Q6_NBF, leeway=10),
+            case({"nbf": _NOW + 11}, "not yet valid", _Q6_NBF, leeway=10),
+            case({"nbf": _NOW - 60, "exp": _NOW + 60}, "valid", _Q6_EXP),
+            case(edges["nbf-after-exp-future"], "not yet valid", _Q6_NBF),
+            case(edges["both-past"], "expired", _Q6_EXP),
+            case(edges["nbf-after-exp-past"], "not yet valid", _Q6_ORDER,
+                 note="nbf is in the future and exp in the past: nbf is checked first"),
+            case(edges["exp-zero"], "expired", _Q6_PRESENT),
+            case(edges["nbf-zero"], "valid", _Q6_PRESENT),
+            case({"nbf": 0, "exp": 0}, "expired", _Q6_PRESENT),
+            case({"exp": _NOW - 0.5}, "expired", _Q6_EXP, note="a NumericDate may be a float"),
+            case({"exp": _NOW + 1.5}, "valid", _Q6_EXP),
+            case(edges["exp-huge"], "valid", _Q6_EXP),
+            case(edges["nbf-huge"], "not yet valid", _Q6_NBF),
+        ]
+
+    def differentials(self) -> Sequence[Differential]:
+        def inputs(st: Any) -> Any:
+            offset = st.integers(-120, 120).map(lambda d: _NOW + d)
+            claims = st.fixed_dictionaries({}, optional={"exp": offset, "nbf": offset, "sub": st.just("42")})
+            return st.tuples(claims, st.just(_NOW), st.integers(0, 60))
+
+        return [Differential(f"{_Q6_NBF}; {_Q6_EXP}; {_Q6_ORDER}", _q6_reference, inputs)]
 
 
 q1 = B64urlEncode()
