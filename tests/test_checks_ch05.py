@@ -67,7 +67,7 @@ def test_q1_padding_is_refused():
 
 
 def test_q1_private_members_are_refused():
-    assert "private members" in q1.evaluate(lambda key: {**rsa_public_jwk(key), "d": "secret"}).message
+    assert "private key members" in q1.evaluate(lambda key: {**rsa_public_jwk(key), "d": "secret"}).message
 
 
 def test_q2_dropping_leading_zero_bytes_is_refused_with_the_case():
@@ -124,22 +124,3 @@ def test_q3_without_require_is_refused():
 
     verdict = q3.evaluate(lax)
     assert verdict.status == "incorrect" and "without exp" in verdict.message
-
-
-def test_q4_forgetting_the_cache_is_refused():
-    verdict = q4.evaluate(lambda p, m, a, r, leeway=0: (p, p + max(a, r) + leeway))
-    assert verdict.status == "incorrect" and "course defaults" in verdict.message
-
-
-def test_q4_using_only_the_access_ttl_is_refused():
-    verdict = q4.evaluate(lambda p, m, a, r, leeway=0: (p + m, p + m + a + leeway))
-    assert verdict.status == "incorrect"
-
-
-def test_q4_ignoring_leeway_is_refused_with_the_case():
-    verdict = q4.evaluate(lambda p, m, a, r, leeway=0: (p + m, p + m + max(a, r)))
-    assert verdict.status == "incorrect" and "clock skew" in verdict.message
-
-
-def test_q4_adding_both_ttls_is_refused():
-    assert q4.evaluate(lambda p, m, a, r, leeway=0: (p + m, p + m + a + r + leeway)).status == "incorrect"

@@ -54,7 +54,7 @@ def test_q1_forgetting_the_role_is_refused():
         return f"{part({**json.loads(b64url_decode(header_b64)), 'alg': 'none'})}.{payload_b64}."
 
     verdict = q1.evaluate(same_role)
-    assert verdict.status == "incorrect" and "role='admin'" in verdict.message
+    assert verdict.status == "incorrect" and "set it to 'admin'" in verdict.message
 
 
 def test_q1_the_checker_shows_the_solution_and_hints(capsys):
@@ -91,7 +91,7 @@ def test_q2_returning_a_word_that_is_not_the_secret_is_refused():
         return crack_secret(token, wordlist) or wordlist[-1]
 
     verdict = q2.evaluate(last_word)
-    assert verdict.status == "incorrect" and "expected None" in verdict.message
+    assert verdict.status == "incorrect" and "expected it to return None" in verdict.message
 
 
 # -- q3 -------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def test_q3_trusting_the_headers_alg_is_caught_first_by_alg_none():
         return safe_verify(token)
 
     verdict = q3.evaluate(trusting)
-    assert verdict.status == "incorrect" and "alg 'none'" in verdict.message
+    assert verdict.status == "incorrect" and '"alg": "none"' in verdict.message
 
 
 def test_q3_following_jku_is_caught():
@@ -154,4 +154,4 @@ def test_q3_a_verifier_refusing_everything_is_not_correct():
         raise jwt.InvalidTokenError("no")
 
     verdict = q3.evaluate(refuses_all)
-    assert verdict.status == "incorrect" and "legitimate token of alice was refused" in verdict.message
+    assert verdict.status == "incorrect" and "legitimate access token of alice" in verdict.message

@@ -115,7 +115,7 @@ def test_q2_shielded_cleanup_is_correct():
 def test_q2_cleanup_interrupted_by_a_second_cancel_is_caught():
     verdict = q2.evaluate(save_with_plain_finally)
     assert verdict.status == "incorrect"
-    assert "cancelled again" in verdict.message and "never closed" in verdict.message
+    assert "then again while close() was running" in verdict.message and "never closed" in verdict.message
 
 
 def test_q2_swallowed_cancellation_is_caught():

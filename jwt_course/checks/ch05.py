@@ -1,28 +1,30 @@
 """Chapter 05: keys and JWKS (a JWK by hand, verification by ``kid``, a rotation plan).
 
-q1 and q2 compare the learner's JWK with PyJWT's ``RSAAlgorithm.to_jwk`` and
-``ECAlgorithm.to_jwk``; q3 calls the learner's verifier with good tokens and with
-attacks (unknown ``kid``, a foreign key under a known ``kid``, another algorithm, an
-HS256 token keyed with the public key); q4 checks a rotation plan on edge cases.
+Every checker is a table of cases (:mod:`jwt_course.checks.cases`). q1 and q2 compare the
+learner's JWK with PyJWT's ``to_jwk`` on fixed keys (a coordinate with a leading zero byte
+included) and on generated ones; q3 calls the learner's verifier with good tokens and with
+the hostile corpus (:mod:`jwt_course.checks.corpus`): an unknown ``kid`` signed by a real key,
+the legitimate key under another algorithm, the public PEM as an HMAC secret, each required
+claim missing in turn; q4 checks a rotation plan on edge cases and generated inputs.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
-import hashlib
-import hmac
-import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from . import Exercise, Failure, NotSolved
+from ..attacks import forge, hs256
+from . import corpus
+from .cases import Case, Expect, Outcome, Raises, TableExercise, short
+from .differential import Differential
 
 __all__ = ["AUDIENCE", "ISSUER", "q1", "q2", "q3", "q4"]
 
@@ -30,27 +32,92 @@ __all__ = ["AUDIENCE", "ISSUER", "q1", "q2", "q3", "q4"]
 ISSUER = "https://auth.course.test"
 AUDIENCE = "https://api.course.test"
 _PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi")
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+# -- JWK comparison, shared by q1 and q2 ---------------------------------------------
 
 
-def _short_key(jwk: dict[str, Any]) -> str:
-    return "{" + ", ".join(f"{k!r}: {str(v)[:12]!r}…" if len(str(v)) > 12 else f"{k!r}: {v!r}" for k, v in jwk.items()) + "}"
+def _unb64url(text: str) -> bytes | None:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
 
 
-def _compare_jwk(what: str, got: Any, expected: dict[str, str]) -> None:
-    if not isinstance(got, dict):
-        raise Failure(f"{what} returned a {type(got).__name__}; return a dict")
-    leaked = [m for m in _PRIVATE_MEMBERS if m in got]
-    if leaked:
-        raise Failure(f"{what} contains private members {leaked}: a JWKS must hold public keys only")
-    for member, value in expected.items():
-        if member not in got:
-            raise Failure(f"{what} has no {member!r}; expected {_short_key(expected)}")
-        if got[member] != value:
-            raise Failure(f"{what}[{member!r}] is {got[member]!r}, expected {value!r}")
+def _member_problem(member: str, got: Any, want: str, *, fixed: int | None = None) -> str:
+    """Why ``got`` is not ``want`` (a base64url integer member), in words a learner can act on."""
+    if not isinstance(got, str):
+        return f"{member!r} is {short(got)} (a {type(got).__name__}); write it as a base64url string"
+    if "=" in got:
+        return f"{member!r} ends with '=' padding; a JWK writes base64url without padding"
+    if "+" in got or "/" in got:
+        return f"{member!r} contains '+' or '/' (standard base64); use base64url ('-' and '_')"
+    raw, wanted = _unb64url(got), _unb64url(want)
+    if raw is None or wanted is None or got.isdigit():
+        return f"{member!r} is {short(got)}: not base64url of the integer's bytes; expected {short(want)}"
+    if raw[::-1] == wanted or raw[::-1].lstrip(b"\0") == wanted.lstrip(b"\0"):
+        return f"{member!r} holds the bytes little-endian; a JWK writes big-endian (most significant byte first)"
+    if fixed is not None and raw.lstrip(b"\0") == wanted.lstrip(b"\0"):
+        return (
+            f"{member!r} is {len(raw)} bytes; a P-256 coordinate is always {fixed} bytes, leading zero "
+            f"bytes included (this key's {member} starts with a zero byte)"
+        )
+    if raw.lstrip(b"\0") == wanted and raw != wanted:
+        return (
+            f"{member!r} has {len(raw) - len(wanted)} leading zero byte(s); write the shortest big-endian "
+            f"bytes ({short(want)})"
+        )
+    return f"{member!r} is {short(got)}, expected {short(want)}"
+
+
+class _JwkLike(Expect):
+    """Returns a dict whose members equal ``expected`` (extra public members allowed)."""
+
+    def __init__(self, expected: dict[str, str], *, fixed: int | None = None) -> None:
+        self.expected = expected
+        self.fixed = fixed
+        self.problem = ""
+
+    def accepts(self, outcome: Outcome) -> bool:
+        self.problem = ""
+        if outcome.raised:
+            return False
+        got = outcome.value
+        if not isinstance(got, dict):
+            self.problem = f"return a dict, not a {type(got).__name__}"
+            return False
+        leaked = [m for m in _PRIVATE_MEMBERS if m in got]
+        if leaked:
+            self.problem = f"public members only: {leaked} are private key members, a JWKS must never hold them"
+            return False
+        for member, want in self.expected.items():
+            if member not in got:
+                self.problem = f"the JWK has no {member!r} (it needs {sorted(self.expected)})"
+                return False
+            if got[member] != want:
+                if member in ("kty", "crv"):
+                    self.problem = f"{member!r} is {short(got[member])}; RFC 7518 writes {want!r}"
+                elif member in ("x", "y") and got.get("y" if member == "x" else "x") == want:
+                    self.problem = "'x' and 'y' are swapped"
+                else:
+                    self.problem = _member_problem(member, got[member], want, fixed=self.fixed)
+                return False
+        return True
+
+    def describe(self) -> str:
+        return f"return {short(self.expected, 70)}" + (f": {self.problem}" if self.problem else "")
+
+
+def _same_jwk(members: tuple[str, ...]) -> Callable[[Outcome, Outcome], bool]:
+    def compare(got: Outcome, want: Outcome) -> bool:
+        if got.raised or not isinstance(got.value, dict):
+            return False
+        return all(got.value.get(m) == want.value[m] for m in members) and not any(
+            m in got.value for m in _PRIVATE_MEMBERS
+        )
+
+    return compare
 
 
 @functools.cache
@@ -60,22 +127,35 @@ def _rsa_key() -> rsa.RSAPrivateKey:
 
 @functools.cache
 def _ec_keys() -> tuple[ec.EllipticCurvePrivateKey, ...]:
+    """Three random P-256 keys, then one whose x and one whose y starts with a zero byte."""
     keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(3)]
-    # A key whose x or y coordinate starts with a zero byte (about 1 key in 128):
-    # found deterministically by trying private scalars 2, 3, 4, ...
-    scalar = 2
-    while True:
+    short_x = short_y = None
+    scalar = 2  # deterministic: the first scalars 2, 3, 4, ... with such a coordinate
+    while short_x is None or short_y is None:
         key = ec.derive_private_key(scalar, ec.SECP256R1())
         point = key.public_key().public_numbers()
-        if point.x < 2**248 or point.y < 2**248:
-            return (*keys, key)
+        if short_x is None and point.x < 2**248:
+            short_x = key
+        elif short_y is None and point.y < 2**248:
+            short_y = key
         scalar += 1
+    return (*keys, short_x, short_y)
+
+
+def _rsa_expected(public: rsa.RSAPublicKey) -> dict[str, str]:
+    jwk = RSAAlgorithm.to_jwk(public, as_dict=True)
+    return {m: jwk[m] for m in ("kty", "n", "e")}
+
+
+def _ec_expected(public: ec.EllipticCurvePublicKey) -> dict[str, str]:
+    jwk = ECAlgorithm.to_jwk(public, as_dict=True)
+    return {m: jwk[m] for m in ("kty", "crv", "x", "y")}
 
 
 # -- q1 ------------------------------------------------------------------------
 
 
-class RsaJwk(Exercise):
+class RsaJwk(TableExercise):
     """An RSA public key as a JWK: base64url of the big-endian modulus and exponent."""
 
     label = "q1"
@@ -86,32 +166,43 @@ class RsaJwk(Exercise):
         "Use the shortest byte string: length (value.bit_length() + 7) // 8, so e = 65537 is "
         "the three bytes 01 00 01, i.e. 'AQAB'. Return {'kty': 'RSA', 'n': ..., 'e': ...}.",
     )
-    solution_code = '''
-def rsa_public_jwk(public_key) -> dict:
-    numbers = public_key.public_numbers()
+    REQUIREMENT = (
+        "an RSA JWK is {'kty': 'RSA', 'n': ..., 'e': ...}, n and e each base64url without padding of the "
+        "integer's shortest big-endian bytes"
+    )
 
-    def b64url_uint(value: int) -> str:
-        raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    def cases(self) -> Sequence[Case]:
+        key = _rsa_key().public_key()
+        n = key.public_numbers().n
+        publics = [
+            ("a 2048-bit key, e = 65537", key),
+            ("the same modulus with e = 3", rsa.RSAPublicNumbers(3, n).public_key()),
+            ("a 2047-bit modulus (its top byte is below 0x80)", rsa.RSAPublicNumbers(65537, n >> 1 | 1).public_key()),
+        ]
+        return [
+            Case(self.REQUIREMENT, _JwkLike(_rsa_expected(public)), args=(public,), shown=f"rsa_public_jwk(<{what}>)")
+            for what, public in publics
+        ]
 
-    return {"kty": "RSA", "n": b64url_uint(numbers.n), "e": b64url_uint(numbers.e)}
-'''
+    def differentials(self) -> Sequence[Differential]:
+        def inputs(st: Any) -> Any:
+            numbers = st.tuples(st.sampled_from([3, 17, 257, 65537, 2**31 + 11]), st.integers(2**255, 2**2048))
+            return numbers.map(lambda en: (rsa.RSAPublicNumbers(en[0], en[1] | 1).public_key(),))
 
-    def verify(self, answer: Any) -> None:
-        n = _rsa_key().public_key().public_numbers().n
-        cases = [("a 2048-bit key, e = 65537", _rsa_key().public_key())]
-        cases.append(("the same modulus with e = 3", rsa.RSAPublicNumbers(3, n).public_key()))
-        for label, public in cases:
-            got = self.call(answer, public)
-            expected = RSAAlgorithm.to_jwk(public, as_dict=True)
-            expected.pop("key_ops", None)
-            _compare_jwk(f"rsa_public_jwk({label})", got, expected)
+        def shown(args: tuple[Any, ...]) -> str:
+            numbers = args[0].public_numbers()
+            return f"rsa_public_jwk(<a key with e = {numbers.e} and a {numbers.n.bit_length()}-bit n>)"
+
+        return [
+            Differential(self.REQUIREMENT, lambda public: _rsa_expected(public), inputs, max_examples=40,
+                         compare=_same_jwk(("kty", "n", "e")), shown=shown),
+        ]
 
 
 # -- q2 ------------------------------------------------------------------------
 
 
-class EcJwk(Exercise):
+class EcJwk(TableExercise):
     """A P-256 public key as a JWK: the point's x and y, 32 bytes each."""
 
     label = "q2"
@@ -122,31 +213,42 @@ class EcJwk(Exercise):
         "Unlike RSA's n and e, each coordinate is always the full field size: 32 bytes for "
         "P-256, leading zero bytes included: x.to_bytes(32, 'big').",
     )
-    solution_code = '''
-def ec_public_jwk(public_key) -> dict:
-    point = public_key.public_numbers()
+    REQUIREMENT = (
+        "a P-256 JWK is {'kty': 'EC', 'crv': 'P-256', 'x': ..., 'y': ...}, each coordinate base64url without "
+        "padding of exactly 32 big-endian bytes"
+    )
 
-    def coordinate(value: int) -> str:
-        return base64.urlsafe_b64encode(value.to_bytes(32, "big")).rstrip(b"=").decode("ascii")
-
-    return {"kty": "EC", "crv": "P-256", "x": coordinate(point.x), "y": coordinate(point.y)}
-'''
-
-    def verify(self, answer: Any) -> None:
+    def cases(self) -> Sequence[Case]:
         keys = _ec_keys()
-        for index, private in enumerate(keys):
-            public = private.public_key()
-            label = "a key whose coordinate starts with a zero byte" if index == len(keys) - 1 else f"P-256 key #{index + 1}"
-            got = self.call(answer, public)
-            expected = ECAlgorithm.to_jwk(public, as_dict=True)
-            _compare_jwk(f"ec_public_jwk({label})", got, expected)
+        labels = ["P-256 key #1", "P-256 key #2", "P-256 key #3",
+                  "a key whose x starts with a zero byte", "a key whose y starts with a zero byte"]
+        return [
+            Case(self.REQUIREMENT, _JwkLike(_ec_expected(k.public_key()), fixed=32), args=(k.public_key(),),
+                 shown=f"ec_public_jwk(<{what}>)")
+            for what, k in zip(labels, keys, strict=True)
+        ]
+
+    def differentials(self) -> Sequence[Differential]:
+        def inputs(st: Any) -> Any:
+            return st.integers(1, _P256_ORDER - 1).map(
+                lambda s: (ec.derive_private_key(s, ec.SECP256R1()).public_key(),)
+            )
+
+        return [
+            Differential(self.REQUIREMENT, lambda public: _ec_expected(public), inputs, max_examples=30,
+                         compare=_same_jwk(("kty", "crv", "x", "y")),
+                         shown=lambda args: "ec_public_jwk(<a generated P-256 key>)"),
+        ]
 
 
 # -- q3 ------------------------------------------------------------------------
 
+_REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
+_REFUSE = Raises((jwt.PyJWTError,), "raise a jwt.PyJWTError such as jwt.InvalidTokenError (a server answers 401)")
+
 
 def _jwk(public: Any, kid: str, algorithm: str) -> dict[str, Any]:
-    maker = RSAAlgorithm if algorithm == "RS256" else ECAlgorithm
+    maker = RSAAlgorithm if algorithm.startswith(("RS", "PS")) else ECAlgorithm
     jwk: dict[str, Any] = maker.to_jwk(public, as_dict=True)
     jwk.pop("key_ops", None)
     return {**jwk, "kid": kid, "use": "sig", "alg": algorithm}
@@ -154,18 +256,24 @@ def _jwk(public: Any, kid: str, algorithm: str) -> dict[str, Any]:
 
 def _claims(**changes: Any) -> dict[str, Any]:
     now = int(time.time())
-    claims: dict[str, Any] = {"sub": "alice", "role": "user", "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 600}
+    claims: dict[str, Any] = {"sub": "alice", "role": "user", "iss": ISSUER, "aud": AUDIENCE, "iat": now,
+                              "exp": now + 600}
     claims.update(changes)
     return claims
 
 
-def _hs256_with(secret: bytes, header: dict[str, Any], claims: dict[str, Any]) -> str:
-    signing_input = ".".join(_b64url(json.dumps(part).encode()) for part in (header, claims))
-    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{_b64url(signature)}"
+class _ReturnsClaims(Expect):
+    def __init__(self, claims: dict[str, Any]) -> None:
+        self.claims = claims
+
+    def accepts(self, outcome: Outcome) -> bool:
+        return not outcome.raised and outcome.value == self.claims
+
+    def describe(self) -> str:
+        return "return its claims"
 
 
-class VerifyByKid(Exercise):
+class VerifyByKid(TableExercise):
     """Verify a token with the JWKS key its ``kid`` names; pin the algorithm."""
 
     label = "q3"
@@ -176,112 +284,179 @@ class VerifyByKid(Exercise):
         "key with jwt.PyJWK(jwk). No match: raise jwt.InvalidTokenError.",
         "Then jwt.decode(token, key, algorithms=[algorithm], audience=..., issuer=..., "
         "options={'require': ['exp', 'iat', 'iss', 'aud', 'sub']}). algorithms comes from your "
-        "configuration, never from the token's header or the JWK.",
+        "configuration, never from the token's header or the JWK. Let PyJWT's errors through "
+        "(they are all jwt.PyJWTError, which a server turns into a 401).",
     )
-    solution_code = '''
-def verify_with_jwks(token: str, jwks: dict, algorithm: str, audience: str, issuer: str) -> dict:
-    kid = jwt.get_unverified_header(token).get("kid")
-    for jwk in jwks["keys"]:
-        if jwk.get("kid") == kid:
-            key = jwt.PyJWK(jwk)
-            break
-    else:
-        raise jwt.InvalidTokenError(f"unknown kid {kid!r}")
-    return jwt.decode(
-        token, key, algorithms=[algorithm], audience=audience, issuer=issuer,
-        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-    )
-'''
 
-    def _reject(self, answer: Callable[..., Any], case: str, token: str, jwks: dict[str, Any], algorithm: str) -> None:
-        try:
-            result = answer(token, jwks, algorithm, AUDIENCE, ISSUER)
-        except jwt.PyJWTError:
-            return
-        except NotImplementedError:
-            raise NotSolved from None
-        except Exception as exc:
-            raise Failure(
-                f"{case}: your function raised {type(exc).__name__}: {exc}. Raise a "
-                "jwt.InvalidTokenError (a jwt.PyJWTError) so that a server answers 401, not 500"
-            ) from None
-        if result is None:
-            raise NotSolved
-        raise Failure(f"{case}: accepted, returned {result!r:.80}; it must raise jwt.InvalidTokenError")
-
-    def verify(self, answer: Any) -> None:
-        first, second = _ec_keys()[:2]
-        stranger = _ec_keys()[2]
-        jwks = {"keys": [_jwk(first.public_key(), "key-1", "ES256"), _jwk(second.public_key(), "key-2", "ES256")]}
-        for private, kid in ((second, "key-2"), (first, "key-1")):
-            claims = _claims()
-            token = jwt.encode(claims, private, algorithm="ES256", headers={"kid": kid})
-            got = self.call(answer, token, jwks, "ES256", AUDIENCE, ISSUER)
-            self.expect_equal(f"verify_with_jwks(a good token with kid {kid!r})", got, claims)
+    def cases(self) -> Sequence[Case]:
+        first, second, stranger = _ec_keys()[:3]
         rsa_key = _rsa_key()
-        rsa_jwks = {"keys": [_jwk(rsa_key.public_key(), "rsa-1", "RS256")]}
-        claims = _claims()
-        token = jwt.encode(claims, rsa_key, algorithm="RS256", headers={"kid": "rsa-1"})
-        self.expect_equal("verify_with_jwks(a good RS256 token)", self.call(answer, token, rsa_jwks, "RS256", AUDIENCE, ISSUER), claims)
+        ec_set = {"keys": [_jwk(first.public_key(), "key-1", "ES256"), _jwk(second.public_key(), "key-2", "ES256")]}
+        rsa_set = {"keys": [_jwk(rsa_key.public_key(), "rsa-1", "RS256")]}
+        mixed = {"keys": [*ec_set["keys"], *rsa_set["keys"]]}
 
-        pem = rsa_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        ed = ed25519.Ed25519PrivateKey.generate()
-        cases = [
-            ("a token whose kid is not in the set", jwt.encode(_claims(), stranger, algorithm="ES256", headers={"kid": "key-9"}), jwks, "ES256"),
-            ("a token without a kid", jwt.encode(_claims(), first, algorithm="ES256"), jwks, "ES256"),
-            ("a stranger's signature under kid 'key-1'", jwt.encode(_claims(), stranger, algorithm="ES256", headers={"kid": "key-1"}), jwks, "ES256"),
-            ("an EdDSA token under kid 'key-1' (ES256 configured)", jwt.encode(_claims(), ed, algorithm="EdDSA", headers={"kid": "key-1"}), jwks, "ES256"),
-            ("an HS256 token HMAC-keyed with the RSA public key PEM (RS256 configured)", _hs256_with(pem, {"alg": "HS256", "typ": "JWT", "kid": "rsa-1"}, _claims()), rsa_jwks, "RS256"),
-            ("an expired token", jwt.encode(_claims(iat=1_600_000_000, exp=1_600_000_600), first, algorithm="ES256", headers={"kid": "key-1"}), jwks, "ES256"),
-            ("a token for another audience", jwt.encode(_claims(aud="https://other.test"), first, algorithm="ES256", headers={"kid": "key-1"}), jwks, "ES256"),
-            ("a token from another issuer", jwt.encode(_claims(iss="https://evil.test"), first, algorithm="ES256", headers={"kid": "key-1"}), jwks, "ES256"),
-            ("a token without exp", jwt.encode({k: v for k, v in _claims().items() if k != "exp"}, first, algorithm="ES256", headers={"kid": "key-1"}), jwks, "ES256"),
+        def case(requirement: str, expect: Expect, token: str, jwks: dict[str, Any], alg: str, what: str) -> Case:
+            return Case(requirement, expect, args=(token, jwks, alg, AUDIENCE, ISSUER),
+                        shown=f"verify_with_jwks(<{what}>, <{len(jwks['keys'])}-key JWKS>, {alg!r}, AUDIENCE, ISSUER)")
+
+        def es(claims: dict[str, Any], key: Any = first, kid: str | None = "key-1") -> str:
+            return corpus.sign({"alg": "ES256", "typ": "JWT", **({"kid": kid} if kid else {})}, claims, key)
+
+        table: list[Case] = []
+        good = "return the claims of a valid token, verified with the JWK its kid names"
+        for kid, key in (("key-2", second), ("key-1", first)):
+            claims = _claims()
+            table.append(case(good, _ReturnsClaims(claims), es(claims, key, kid), ec_set, "ES256",
+                              f"a good ES256 token with kid {kid!r}"))
+        claims = _claims()
+        table.append(case(good, _ReturnsClaims(claims),
+                          corpus.sign({"alg": "RS256", "typ": "JWT", "kid": "rsa-1"}, claims, rsa_key),
+                          rsa_set, "RS256", "a good RS256 token"))
+
+        no_key = "a kid that is not in the set (or no kid) raises jwt.InvalidTokenError: never fall back to another key"
+        table += [
+            case(no_key, _REFUSE, es(_claims(), first, "key-9"), ec_set, "ES256",
+                 "a token signed by key-1 but with kid 'key-9' (not in the set)"),
+            case(no_key, _REFUSE, es(_claims(), first, None), ec_set, "ES256", "a token signed by key-1 without a kid"),
+            case(no_key, _REFUSE, es(_claims(), stranger, "key-9"), ec_set, "ES256",
+                 "a stranger's token with kid 'key-9'"),
+            case("verify the signature with the kid's key", _REFUSE, es(_claims(), stranger, "key-1"), ec_set,
+                 "ES256", "a stranger's signature under kid 'key-1'"),
         ]
-        for case, token, keys, algorithm in cases:
-            self._reject(answer, case, token, keys, algorithm)
+
+        pinned = "accept only `algorithm` (your configuration), never the header's alg"
+        for hostile in corpus.alg_confusion(_claims(), private_key=rsa_key, expected="RS256"):
+            header = {**jwt.get_unverified_header(hostile.value), "kid": "rsa-1"}
+            alg = str(header["alg"])
+            token = (
+                corpus.sign(header, _claims(), rsa_key)
+                if alg.startswith(("RS", "PS"))
+                else forge(header, _claims(), hs256(_pem_for(hostile.name, rsa_key)))
+            )
+            table.append(case(pinned, _REFUSE, token, rsa_set, "RS256", f"{hostile.what}, kid 'rsa-1'"))
+        table += [
+            case(pinned, _REFUSE, corpus.sign({"alg": "RS256", "typ": "JWT", "kid": "rsa-1"}, _claims(), rsa_key),
+                 mixed, "ES256", "an RS256 token signed with the set's own RSA key (ES256 configured)"),
+            case(pinned, _REFUSE,
+                 corpus.sign({"alg": "EdDSA", "typ": "JWT", "kid": "key-1"}, _claims(), ed25519.Ed25519PrivateKey.generate()),
+                 ec_set, "ES256", "an EdDSA token under kid 'key-1' (ES256 configured)"),
+        ]
+        for hostile in corpus.alg_none(_claims()):
+            header = {**jwt.get_unverified_header(hostile.value), "kid": "key-1"}
+            body = hostile.value.split(".")[1]
+            table.append(case(pinned, _REFUSE, f"{corpus.b64url(_json(header))}.{body}.", ec_set, "ES256",
+                              f"{hostile.what}, kid 'key-1'"))
+
+        now = int(time.time())
+        table += [
+            case("refuse an expired token", _REFUSE, es(_claims(iat=now - 3600, exp=now - 600)), ec_set, "ES256",
+                 "a token that expired 10 minutes ago"),
+            case("check the audience", _REFUSE, es(_claims(aud="https://other.course.test")), ec_set, "ES256",
+                 "a token for another audience"),
+            case("check the issuer", _REFUSE, es(_claims(iss="https://evil.test")), ec_set, "ES256",
+                 "a token from another issuer"),
+        ]
+        for hostile in corpus.without_each(_claims(), _REQUIRED_CLAIMS):
+            claim = hostile.name.removeprefix("no-")
+            table.append(case(f"require exp, iat, iss, aud and sub (a token without {claim} is refused)",
+                              _REFUSE, es(hostile.value), ec_set, "ES256", f"a token without {claim}"))
+        return table
+
+
+def _json(obj: dict[str, Any]) -> bytes:
+    import json
+
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def _pem_for(name: str, key: rsa.RSAPrivateKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    form = serialization.PublicFormat.PKCS1 if name.endswith("pkcs1") else serialization.PublicFormat.SubjectPublicKeyInfo
+    return bytes(key.public_key().public_bytes(serialization.Encoding.PEM, form))
 
 
 # -- q4 ------------------------------------------------------------------------
 
+_FIELDS = ("start_signing", "unpublish_old", "retire_old")
 
-def _schedule(published_at: int, jwks_max_age: int, access_ttl: int, refresh_ttl: int, leeway: int = 0) -> tuple[int, int]:
+
+def _schedule(published_at: int, jwks_max_age: int, access_ttl: int, refresh_ttl: int,
+              leeway: int = 0) -> tuple[int, int, int]:
     start_signing = published_at + jwks_max_age
-    return start_signing, start_signing + max(access_ttl, refresh_ttl) + leeway
+    return (start_signing, start_signing + access_ttl + leeway,
+            start_signing + max(access_ttl, refresh_ttl) + leeway)
 
 
-class RotationSchedule(Exercise):
-    """When may the new key start signing, and when may the old key leave the set?"""
+_WHY = {
+    "start_signing": "the new key may sign only once every cached JWKS holds it: published_at + jwks_max_age",
+    "unpublish_old": (
+        "the public JWKS serves resource services, which see access tokens only: the old key may leave it when "
+        "the last access token it signed (at start_signing) has expired, plus the leeway. Refresh tokens go "
+        "only to the auth server, not through the JWKS"
+    ),
+    "retire_old": (
+        "the auth server keeps the old key until every token it signed has expired: the longer of the two "
+        "lifetimes (refresh_ttl=0 means no refresh tokens) after start_signing, plus the leeway"
+    ),
+}
+
+
+class _Field(Expect):
+    """The call returns a 3-tuple whose element ``index`` is ``want``."""
+
+    def __init__(self, index: int, want: int) -> None:
+        self.index = index
+        self.want = want
+
+    def accepts(self, outcome: Outcome) -> bool:
+        got = outcome.value
+        return not outcome.raised and isinstance(got, tuple) and len(got) == 3 and got[self.index] == self.want
+
+    def describe(self) -> str:
+        return f"return a tuple (start_signing, unpublish_old, retire_old) with {_FIELDS[self.index]} = {self.want}"
+
+
+class RotationSchedule(TableExercise):
+    """When may the new key sign, leave the public JWKS, and leave the auth server?"""
 
     label = "q4"
     name = "rotation_schedule"
     hints = (
         "A verifier may hold a cached JWKS for jwks_max_age seconds: until then it has not seen "
-        "the new key, so the new key may start signing only at published_at + jwks_max_age.",
-        "The old key signs until that moment; the last token it signs lives as long as the "
-        "longest-lived token type (max of the two TTLs; a refresh TTL of 0 means no refresh "
-        "tokens), plus the leeway verifiers allow for clock skew.",
+        "the new key, so the new key may start signing only at published_at + jwks_max_age. The old "
+        "key signs until that moment.",
+        "Resource services read the public JWKS and see only access tokens: unpublish_old is "
+        "start_signing + access_ttl + leeway. The auth server also checks refresh tokens: retire_old is "
+        "start_signing + max(access_ttl, refresh_ttl) + leeway (refresh_ttl=0: no refresh tokens).",
     )
-    solution_code = '''
-def rotation_schedule(published_at, jwks_max_age, access_ttl, refresh_ttl, leeway=0):
-    start_signing = published_at + jwks_max_age
-    remove_old = start_signing + max(access_ttl, refresh_ttl) + leeway
-    return start_signing, remove_old
-'''
+    REQUIREMENT = "return (start_signing, unpublish_old, retire_old) as the exercise defines them"
 
-    def verify(self, answer: Any) -> None:
-        cases = [
+    def cases(self) -> Sequence[Case]:
+        rows = [
             ("the course defaults", (1_767_225_600, 300, 900, 604_800), {}),
             ("a JWKS that is not cached", (1_000, 0, 900, 604_800), {}),
             ("no refresh tokens (refresh_ttl=0)", (1_000, 300, 900, 0), {}),
             ("access tokens outliving refresh tokens", (1_000, 60, 7_200, 3_600), {}),
             ("verifiers allowing 30 s of clock skew", (1_000, 300, 900, 604_800), {"leeway": 30}),
+            ("leeway and no refresh tokens", (5_000, 120, 600, 0), {"leeway": 45}),
         ]
-        for label, args, kwargs in cases:
-            got = self.call(answer, *args, **kwargs)
-            if not isinstance(got, tuple) or len(got) != 2:
-                raise Failure(f"{label}: returned {got!r}; return a tuple (start_signing, remove_old)")
-            shown = ", ".join([*map(str, args), *(f"{k}={v}" for k, v in kwargs.items())])
-            self.expect_equal(f"rotation_schedule({shown}) [{label}]", got, _schedule(*args, **kwargs))
+        return [
+            Case(f"{_FIELDS[i]}: {_WHY[_FIELDS[i]]}", _Field(i, _schedule(*args, **kwargs)[i]), args=args,
+                 kwargs=kwargs, note=what)
+            for what, args, kwargs in rows
+            for i in range(3)
+        ]
+
+    def differentials(self) -> Sequence[Differential]:
+        def inputs(st: Any) -> Any:
+            seconds = st.integers(0, 10**7)
+            return st.tuples(st.integers(0, 2**33), seconds, st.integers(1, 10**6), seconds, st.integers(0, 300))
+
+        def compare(got: Outcome, want: Outcome) -> bool:
+            return not got.raised and isinstance(got.value, tuple) and got.value == want.value
+
+        return [Differential(self.REQUIREMENT, _schedule, inputs, max_examples=60, compare=compare)]
 
 
 q1 = RsaJwk()

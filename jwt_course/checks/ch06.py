@@ -15,7 +15,8 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,12 +24,15 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
+from jwt.warnings import InsecureKeyLengthWarning
 
 from .. import handmade
 from ..serving import serve
 from ..tokens import ACCESS_TOKEN_TYPE, TokenSigner
 from ..vulnerable import VulnerableSettings, verify_trusting_alg_header
-from . import Exercise, Failure, NotSolved
+from . import corpus
+from . import NotSolved
+from .cases import Case, Expect, Outcome, Returns, TableExercise, run_table
 
 __all__ = ["AUDIENCE", "ISSUER", "PUBLIC_KEY_PEM", "issue_token", "q1", "q2", "q3"]
 
@@ -97,13 +101,13 @@ def _lab_settings() -> VulnerableSettings:
     )
 
 
-def _lab_token(sub: str) -> str:
+def _lab_token(sub: str, **header: Any) -> str:
     now = int(time.time())
     claims = {
         "sub": sub, "role": "user", "iss": ISSUER, "aud": AUDIENCE, "iat": now,
         "exp": now + 900, "jti": secrets.token_urlsafe(8),
     }
-    return handmade.encode(claims, _LAB_SECRET, "HS256", headers={"typ": ACCESS_TOKEN_TYPE})
+    return handmade.encode(claims, _LAB_SECRET, "HS256", headers={"typ": ACCESS_TOKEN_TYPE, **header})
 
 
 def _real_signer() -> TokenSigner:
@@ -112,7 +116,60 @@ def _real_signer() -> TokenSigner:
     )
 
 
-class ForgeAlgNone(Exercise):
+class _Forgery(Expect):
+    """The forged token: same header but alg none, same claims but role admin, empty signature."""
+
+    def __init__(self, original: str, settings: VulnerableSettings, signer: TokenSigner) -> None:
+        self.header, self.claims, _ = _parts(original)
+        self.settings = settings
+        self.signer = signer
+        self.problem = ""
+
+    def _diagnose(self, forged: Any) -> str:
+        if not isinstance(forged, str) or forged.count(".") != 2:
+            return f"it returned {_show(forged)}: a token is three parts, 'header.payload.', the last one empty"
+        head, body, signature = forged.split(".")
+        if signature:
+            return "the forged token has a signature part; with alg none it is empty (the token ends with '.')"
+        if "=" in head + body:
+            return "its parts carry '=' padding; a JWS compact token is base64url without padding"
+        try:
+            header, claims, _ = _parts(forged)
+        except (ValueError, jwt.PyJWTError) as exc:
+            return f"the forged token does not parse: {type(exc).__name__}: {exc}"
+        if header.get("alg") != "none":
+            return f"its header says alg {header.get('alg')!r}; write exactly 'none' (RFC 7518 §3.6)"
+        want_header = {**self.header, "alg": "none"}
+        if header != want_header:
+            return f"the header should be the original one with alg 'none', {want_header}; it is {header}"
+        if claims.get("role") != "admin":
+            return f"role is {claims.get('role')!r}; set it to 'admin'"
+        changed = sorted(k for k in {*self.claims, *claims} if k != "role" and claims.get(k) != self.claims.get(k))
+        if changed:
+            return f"only the role may change, but the claims {changed} differ from the original token's"
+        try:
+            accepted = verify_trusting_alg_header(forged, self.settings)
+        except Exception as exc:
+            return f"the vulnerable lab refused it: {type(exc).__name__}: {exc}"
+        if accepted.get("role") != "admin":
+            return f"the vulnerable lab accepted it with role {accepted.get('role')!r}"
+        try:
+            self.signer.decode(forged, ACCESS_TOKEN_TYPE, ["sub", "role"])
+        except jwt.PyJWTError:
+            return ""
+        return "the real server's TokenSigner accepted it: please report this as a bug!"
+
+    def accepts(self, outcome: Outcome) -> bool:
+        self.problem = "" if not outcome.raised else "it raised"
+        if not outcome.raised:
+            self.problem = self._diagnose(outcome.value)
+        return not self.problem
+
+    def describe(self) -> str:
+        return f"return a forgery the vulnerable lab takes for an admin ({self.problem})"
+
+
+class ForgeAlgNone(TableExercise):
     """Turn a user's token into an unsigned admin token (``alg: none``)."""
 
     label = "q1"
@@ -124,51 +181,22 @@ class ForgeAlgNone(Exercise):
         "The result is f'{header_b64}.{payload_b64}.' : the signature part is empty, but the "
         "second dot stays.",
     )
-    solution_code = '''
-def forge_alg_none(token: str) -> str:
-    header_b64, payload_b64, _ = token.split(".")
-    header = json.loads(b64url_decode(header_b64))
-    payload = json.loads(b64url_decode(payload_b64))
-    header["alg"] = "none"
-    payload["role"] = "admin"
-    def part(obj):
-        return b64url_encode(json.dumps(obj, separators=(",", ":")).encode())
-    return f"{part(header)}.{part(payload)}."
-'''
+    REQUIREMENT = (
+        "same header but alg 'none', same claims but role 'admin', an empty signature (the token ends with "
+        "'.'), parts in base64url without padding"
+    )
 
-    def verify(self, answer: Any) -> None:
+    def cases(self) -> Sequence[Case]:
         settings, signer = _lab_settings(), _real_signer()
-        for sub in ("alice", f"user-{secrets.token_hex(3)}"):
-            token = _lab_token(sub)
-            forged = self.call(answer, token)
-            if not isinstance(forged, str) or forged.count(".") != 2:
-                raise Failure(f"forge_alg_none(<alice's token>) returned {_show(forged)}; expected a token, 'header.payload.'")
-            try:
-                header, claims, signature = _parts(forged)
-            except (ValueError, jwt.PyJWTError) as exc:
-                raise Failure(f"the forged token does not parse: {type(exc).__name__}: {exc}") from None
-            if str(header.get("alg", "")).lower() != "none":
-                raise Failure(f"the forged header is {header}; its alg should be 'none'")
-            if signature:
-                raise Failure("the forged token has a signature part; with alg none it is empty (the token ends with '.')")
-            try:
-                accepted = verify_trusting_alg_header(forged, settings)
-            except Exception as exc:
-                raise Failure(f"the vulnerable lab refused it: {type(exc).__name__}: {exc}") from None
-            if accepted.get("role") != "admin" or accepted.get("sub") != sub:
-                raise Failure(
-                    f"the lab accepted it, but with sub={accepted.get('sub')!r}, role={accepted.get('role')!r}; "
-                    f"expected sub={sub!r} (unchanged), role='admin'"
-                )
-            original = _parts(token)[1]
-            changed = sorted(k for k in original if k != "role" and accepted.get(k) != original[k])
-            if changed:
-                raise Failure(f"only the role should change, but {changed} changed too")
-            try:
-                signer.decode(forged, ACCESS_TOKEN_TYPE, ["sub", "role"])
-            except jwt.PyJWTError:
-                continue
-            raise Failure("the real server's TokenSigner accepted it: please report this as a bug!")
+        tokens = [
+            ("alice's token", _lab_token("alice")),
+            ("a token of another user", _lab_token(f"user-{secrets.token_hex(3)}")),
+            ("a token whose header also has a kid", _lab_token("carol", kid="lab-key-1")),
+        ]
+        return [
+            Case(self.REQUIREMENT, _Forgery(token, settings, signer), args=(token,), shown=f"forge_alg_none(<{what}>)")
+            for what, token in tokens
+        ]
 
 
 # -- q2 ------------------------------------------------------------------------
@@ -179,7 +207,15 @@ def _wordlist(size: int, seed: str) -> list[str]:
     return words + [f"{seed}-{i}x" for i in range(5)]  # near misses
 
 
-class CrackSecret(Exercise):
+@contextmanager
+def _quiet_hmac_keys() -> Iterator[None]:
+    """The checker picks the (short, weak) secrets: PyJWT's key-length warning is not the learner's fault."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+        yield
+
+
+class CrackSecret(TableExercise):
     """Find an HMAC token's secret in a wordlist (HS256, HS384 or HS512)."""
 
     label = "q2"
@@ -188,48 +224,63 @@ class CrackSecret(Exercise):
         "The signing input is everything before the last dot; the signature is the base64url after it.",
         "Read the header's alg to choose the hash: HS256 -> hashlib.sha256, HS384 -> sha384, HS512 -> sha512.",
         "For each word: hmac.digest(word.encode(), signing_input.encode(), digest) == signature? "
-        "Return the word; after the loop, return None.",
+        "Return the word exactly as it is in the list; after the loop, return None. Check only the signature: "
+        "the token may be expired or meant for another audience, and it is still the secret.",
     )
-    solution_code = '''
-HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 
-def crack_secret(token: str, wordlist: list[str]) -> str | None:
-    signing_input, _, signature_b64 = token.rpartition(".")
-    signature = b64url_decode(signature_b64)
-    digest = HASHES[jwt.get_unverified_header(token)["alg"]]
-    for word in wordlist:
-        if hmac.compare_digest(hmac.digest(word.encode(), signing_input.encode(), digest), signature):
-            return word
-    return None
-'''
+    @contextmanager
+    def subject(self, answer: Any) -> Iterator[Any]:
+        with super().subject(answer) as subject, _quiet_hmac_keys():
+            yield subject
 
     def verify(self, answer: Any) -> None:
+        # None is a legitimate answer here ("not in the list"): only a stub's body means "not solved".
+        if _is_stub(answer):
+            raise NotSolved
+        with self.subject(answer) as subject:
+            run_table(self.name, subject, self.cases())
+
+    def cases(self) -> Sequence[Case]:
+        now = int(time.time())
         claims = {"sub": "alice", "role": "user", "iat": 1_767_225_600}
         seed = secrets.token_hex(3)
-        cases = [("HS256", 137), ("HS384", 3), ("HS512", 250), ("HS256", 0)]
         words = _wordlist(300, seed)
-        for number, (alg, position) in enumerate(cases):
-            secret = words[position]
-            token = handmade.encode(claims, secret, alg)
-            call = self.call if number == 0 else _call_allowing_none  # None at first: not solved yet
-            found = call(answer, token, words)
-            if found != secret:
-                raise Failure(
-                    f"for an {alg} token whose secret is word #{position + 1} of a {len(words)}-word list, "
-                    f"it returned {_show(found)}, expected {secret!r}"
-                )
-        words = _wordlist(200, seed + "-other")
-        token = handmade.encode(claims, "not-in-the-list", "HS256")
-        found = _call_allowing_none(answer, token, words)
-        if found is not None:
-            raise Failure(f"for a token whose secret is not in the list it returned {_show(found)}; expected None")
+
+        def found(requirement: str, token: str, wordlist: list[str], secret: str | None, what: str) -> Case:
+            return Case(requirement, Returns(secret), args=(token, wordlist),
+                        shown=f"crack_secret(<{what}>, <a {len(wordlist)}-word list>)")
+
+        other = _wordlist(200, seed + "-other")
+        table = [found(  # first: None is a real answer here, so a wrong None is "incorrect", not "not solved"
+            "return None when no word of the list is the secret",
+            handmade.encode(claims, "not-in-the-list", "HS256"), other, None,
+            "a token whose secret is not in the list",
+        )]
+        for alg, position in (("HS256", 137), ("HS384", 3), ("HS512", 250), ("HS256", 0)):
+            table.append(found(
+                "return the word of the list that is the secret (HS256, HS384 or HS512: the header's alg picks the hash)",
+                handmade.encode(claims, words[position], alg), words, words[position],
+                f"an {alg} token whose secret is word #{position + 1}",
+            ))
+        lived = {"sub": "alice", "iss": ISSUER, "aud": AUDIENCE, "iat": now - 7200, "exp": now - 3600}
+        table.append(found(
+            "only the signature decides: an expired token for another audience still has a secret",
+            handmade.encode(lived, words[42], "HS256"), words, words[42],
+            "an expired HS256 token with an aud, secret word #43",
+        ))
+        odd = [*words[:50], "Tr0ub4dor &3", *words[50:60]]
+        table.append(found(
+            "return the word exactly as it is in the list (case and spaces included)",
+            handmade.encode(claims, "Tr0ub4dor &3", "HS384"), odd, "Tr0ub4dor &3",
+            "an HS384 token whose secret is 'Tr0ub4dor &3'",
+        ))
+        return table
 
 
-def _call_allowing_none(fn: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return fn(*args)
-    except Exception as exc:
-        raise Failure(f"{getattr(fn, '__name__', 'your function')} raised {type(exc).__name__}: {exc}") from None
+def _is_stub(fn: Any) -> bool:
+    """True for a function whose body does nothing (``...``, ``pass``, ``return None``)."""
+    code = getattr(fn, "__code__", None)
+    return code is not None and not code.co_names and len(code.co_code) <= 12 and code.co_consts in ((None,), ())
 
 
 # -- q3 ------------------------------------------------------------------------
@@ -248,98 +299,128 @@ def _attacker_jwks() -> Iterator[str]:
         yield f"{server.url}/jwks.json"
 
 
-def _attacks(jku_url: str) -> list[tuple[str, str]]:
+_REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
+
+
+class _Refused(Expect):
+    """Raises a ``jwt.PyJWTError``; with ``past_the_algorithm`` not PyJWT's key guard (InvalidKeyError)."""
+
+    def __init__(self, *, past_the_algorithm: bool = False) -> None:
+        self.past_the_algorithm = past_the_algorithm
+        self.problem = ""
+
+    def accepts(self, outcome: Outcome) -> bool:
+        self.problem = ""
+        if not isinstance(outcome.error, jwt.PyJWTError):
+            if outcome.error is not None:
+                self.problem = "any other exception is a 500 in a server"
+            return False
+        if self.past_the_algorithm and isinstance(outcome.error, jwt.InvalidKeyError):
+            self.problem = (
+                "your verifier let this alg through its algorithm list; only PyJWT's refusal to use a PEM as an "
+                "HMAC secret stopped it (InvalidKeyError). Allow RS256 only"
+            )
+            return False
+        return True
+
+    def describe(self) -> str:
+        what = "raise jwt.InvalidTokenError (or let PyJWT's own errors through)"
+        return what + (f"; {self.problem}" if self.problem else "")
+
+
+class _LegitClaims(Expect):
+    def __init__(self, claims: dict[str, Any]) -> None:
+        self.claims = claims
+
+    def accepts(self, outcome: Outcome) -> bool:
+        return not outcome.raised and outcome.value == self.claims
+
+    def describe(self) -> str:
+        return f"return its claims (sub {self.claims['sub']!r}, role {self.claims['role']!r})"
+
+
+def _attacks(jku_url: str) -> list[tuple[str, str, str, bool]]:
+    """(requirement, what, token, past_the_algorithm) for every token safe_verify must refuse."""
     good = issue_token()
     header, payload, signature = _parts(good)
     admin = {**payload, "role": "admin"}
-    attacker = _key("attacker")
+    issuer_key, attacker = _key("issuer"), _key("attacker")
     attacker_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(attacker.public_key()))
     traversal = "../" * 12 + "dev/null"
     now = int(time.time())
-    attacks = [
-        ("a tampered payload (role -> admin, old signature)", f"{_b64(header)}.{_b64(admin)}.{signature}"),
-    ]
-    for alg in ("none", "None", "NONE", "nOnE"):
-        attacks.append((f"alg {alg!r} with an empty signature", f"{_b64({**header, 'alg': alg})}.{_b64(admin)}."))
+    sig = "verify the signature with PUBLIC_KEY_PEM"
+    pinned = "RS256 only: never the header's alg"
+    keys = "the key is PUBLIC_KEY_PEM, never one the token names or brings (kid, jwk, jku)"
+    attacks = [(sig, "a tampered payload (role -> admin, old signature)", f"{_b64(header)}.{_b64(admin)}.{signature}", False)]
+    for hostile in corpus.alg_none(admin, good):
+        head = {**jwt.get_unverified_header(hostile.value), "typ": ACCESS_TOKEN_TYPE}
+        token = f"{_b64(head)}.{hostile.value.split('.', 2)[1]}.{hostile.value.split('.', 2)[2]}"
+        attacks.append((pinned, hostile.what, token, True))
+    attacks.append((pinned, "alg 'nOnE' with an empty signature", f"{_b64({**header, 'alg': 'nOnE'})}.{_b64(admin)}.", True))
+    for hostile in corpus.alg_confusion(admin, private_key=issuer_key, expected="RS256"):
+        alg = hostile.value and str(jwt.get_unverified_header(hostile.value)["alg"])
+        head = {**header, "alg": alg}
+        if alg.startswith(("RS", "PS")):
+            token = corpus.sign(head, admin, issuer_key)
+        else:
+            form = serialization.PublicFormat.PKCS1 if hostile.name.endswith("pkcs1") else serialization.PublicFormat.SubjectPublicKeyInfo
+            pem = issuer_key.public_key().public_bytes(serialization.Encoding.PEM, form)
+            token = _hs(pem, header, admin)
+        attacks.append((pinned, hostile.what, token, True))
     attacks += [
-        ("alg 'none' keeping the old signature", f"{_b64({**header, 'alg': 'none'})}.{_b64(admin)}.{signature}"),
-        ("RS256 -> HS256 confusion (HMAC with PUBLIC_KEY_PEM)", _hs(PUBLIC_KEY_PEM, header, admin)),
-        ("RS256 -> HS256 confusion (PEM without its final newline)", _hs(PUBLIC_KEY_PEM.strip(), header, admin)),
-        ("a kid path traversal to /dev/null (HS256, empty key)", _hs(b"", {**header, "kid": traversal}, admin)),
-        ("a token signed by the attacker's own RSA key", handmade.encode(admin, attacker, "RS256", headers=header)),
-        (
-            "the attacker's key embedded in the header (jwk)",
-            handmade.encode(admin, attacker, "RS256", headers={**header, "jwk": attacker_jwk}),
-        ),
-        (
-            "a jku header pointing at the attacker's JWKS",
-            handmade.encode(admin, attacker, "RS256", headers={**header, "kid": "attacker", "jku": jku_url}),
-        ),
-        ("a refresh token (typ rt+jwt)", issue_token(typ="rt+jwt", ttl=604800)),
-        ("a token without typ", issue_token(typ=None)),
-        ("an expired token", issue_token(iat=now - 3600, exp=now - 60)),
-        ("a token for another audience", issue_token(aud="https://billing.course.test")),
-        ("a token from another issuer", issue_token(iss="https://staging-auth.course.test")),
-        ("a token without exp", issue_token(exp=None)),
-        ("a token without aud", issue_token(aud=None)),
+        (pinned, "RS256 -> HS256 confusion (PEM without its final newline)", _hs(PUBLIC_KEY_PEM.strip(), header, admin), True),
+        (pinned, "an HS512 token HMAC-keyed with PUBLIC_KEY_PEM", _hs(PUBLIC_KEY_PEM, header, admin, "HS512"), True),
+        (keys, "a kid path traversal to /dev/null (HS256, empty key)", _hs(b"", {**header, "kid": traversal}, admin), False),
+        (sig, "a token signed by the attacker's own RSA key", handmade.encode(admin, attacker, "RS256", headers=header), False),
+        (keys, "the attacker's key embedded in the header (jwk)",
+         handmade.encode(admin, attacker, "RS256", headers={**header, "jwk": attacker_jwk}), False),
+        (keys, "a jku header pointing at the attacker's JWKS",
+         handmade.encode(admin, attacker, "RS256", headers={**header, "kid": "attacker", "jku": jku_url}), False),
+        ("only access tokens: typ must be 'at+jwt'", "a refresh token (typ rt+jwt)", issue_token(typ="rt+jwt", ttl=604800), False),
+        ("only access tokens: typ must be 'at+jwt'", "a token with typ 'JWT'", issue_token(typ="JWT"), False),
+        ("only access tokens: typ must be 'at+jwt'", "a token without typ", issue_token(typ=None), False),
+        ("refuse an expired token", "an expired token", issue_token(iat=now - 3600, exp=now - 60), False),
+        ("check the audience: AUDIENCE", "a token for another audience", issue_token(aud="https://billing.course.test"), False),
+        ("check the issuer: ISSUER", "a token from another issuer", issue_token(iss="https://staging-auth.course.test"), False),
     ]
+    for hostile in corpus.without_each({"exp": 0, "iat": 0, "iss": 0, "aud": 0, "sub": 0}, _REQUIRED_CLAIMS):
+        claim = hostile.name.removeprefix("no-")
+        attacks.append((f"require exp, iat, iss, aud and sub (here: {claim})", f"a token without {claim}",
+                        issue_token(**{claim: None}), False))
     return attacks
 
 
-class SafeVerify(Exercise):
+class SafeVerify(TableExercise):
     """Patch a vulnerable verifier so that every attack of the chapter fails."""
 
     label = "q3"
     name = "safe_verify"
     hints = (
         "Do not read anything from the header to decide how to verify: not alg, not kid, not jwk, not jku. "
-        "The key is PUBLIC_KEY_PEM and the algorithm is RS256, full stop.",
+        "The key is PUBLIC_KEY_PEM and the algorithm is RS256, full stop: algorithms=['RS256'], a list of one.",
         "jwt.decode(token, PUBLIC_KEY_PEM, algorithms=['RS256'], issuer=ISSUER, audience=AUDIENCE, "
         "options={'require': ['exp', 'iat', 'iss', 'aud', 'sub']}) does most of it.",
         "What jwt.decode does not check is the type: compare jwt.get_unverified_header(token).get('typ') "
         "with 'at+jwt' and raise jwt.InvalidTokenError otherwise (the signature covers the header, so "
         "once decode succeeds the typ you checked is authentic).",
     )
-    solution_code = '''
-def safe_verify(token: str) -> dict:
-    typ = jwt.get_unverified_header(token).get("typ")
-    if typ != "at+jwt":
-        raise jwt.InvalidTokenError(f"wrong token type {typ!r}")
-    return jwt.decode(
-        token, PUBLIC_KEY_PEM, algorithms=["RS256"], issuer=ISSUER, audience=AUDIENCE,
-        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-    )
-'''
+    _jku_url = ""
 
-    def verify(self, answer: Any) -> None:
-        if not callable(answer):
-            raise Failure(f"expected a function, got {type(answer).__name__}")
-        try:
-            claims = self.call(answer, issue_token("alice", "user"))
-        except Failure as failure:
-            raise Failure(f"a legitimate token of alice was refused: {failure}") from None
-        if not isinstance(claims, dict) or claims.get("sub") != "alice" or claims.get("role") != "user":
-            raise Failure(f"for a legitimate token of alice it returned {_show(claims)}; expected its claims")
-        with _attacker_jwks() as jku_url:
-            attacks = _attacks(jku_url)
-            for what, token in attacks:
-                try:
-                    result = answer(token)
-                except jwt.PyJWTError:
-                    continue
-                except NotImplementedError:
-                    raise NotSolved from None
-                except Exception as exc:
-                    raise Failure(
-                        f"for {what} it raised {type(exc).__name__}: {exc}. A server would answer 500; "
-                        "raise jwt.InvalidTokenError (or let PyJWT's own errors through)"
-                    ) from None
-                got = (
-                    f"claims with sub={result.get('sub')!r}, role={result.get('role')!r}"
-                    if isinstance(result, dict)
-                    else _show(result)
-                )
-                raise Failure(f"{what} got through: it returned {got}. The token's header: {_parts(token)[0]!r:.150}")
+    @contextmanager
+    def subject(self, answer: Any) -> Iterator[Any]:
+        with super().subject(answer) as subject, _attacker_jwks() as url:
+            self._jku_url = url
+            yield subject
+
+    def cases(self) -> Sequence[Case]:
+        legit = issue_token("alice", "user")
+        table = [
+            Case("return the claims of a legitimate access token", _LegitClaims(_parts(legit)[1]), args=(legit,),
+                 shown="safe_verify(<a legitimate access token of alice>)"),
+        ]
+        for requirement, what, token, past in _attacks(self._jku_url):
+            table.append(Case(requirement, _Refused(past_the_algorithm=past), args=(token,), shown=f"safe_verify(<{what}>)"))
+        return table
 
 
 q1 = ForgeAlgNone()

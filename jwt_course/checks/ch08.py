@@ -2,7 +2,10 @@
 
 A notebook cell already runs inside an event loop, so every checker here runs the
 learner's coroutine with ``asyncio.run`` in a fresh loop on a short-lived thread of
-its own (:func:`run_isolated`), joins that thread, and reports what it saw.
+its own (:func:`run_isolated`), joins that thread, and reports what it saw. Each checker is
+a table of scenarios (:mod:`jwt_course.checks.cases`): a case's ``act`` runs one scenario
+and returns its report, and the case's expectation reads the report and says, in words
+built from what was observed, which stated requirement broke.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ import inspect
 import json
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from . import Exercise, Failure, NotSolved
+from . import Failure, NotSolved
+from .cases import Case, Expect, Outcome, TableExercise
 
 __all__ = ["q1", "q2", "q3", "run_isolated"]
 
@@ -59,6 +64,45 @@ def _require_async(answer: Any, name: str) -> None:
         raise Failure(f"{name} must be a coroutine function: define it with `async def`")
 
 
+class _Report(Expect):
+    """A scenario's report, read by ``diagnose`` (a problem in words, or "" when all is well)."""
+
+    def __init__(self, diagnose: Callable[[Any], str], wanted: str) -> None:
+        self.diagnose = diagnose
+        self.wanted = wanted
+        self.problem = ""
+
+    def accepts(self, outcome: Outcome) -> bool:
+        if outcome.raised:
+            self.problem = ""
+            return False
+        self.problem = self.diagnose(outcome.value)
+        return not self.problem
+
+    def describe(self) -> str:
+        return self.wanted + (f"; what happened: {self.problem}" if self.problem else "")
+
+
+class _Seen(dict):  # type: ignore[type-arg]
+    """A scenario's report; it reads as its ``seen`` entry in a counter-example ("returned <seen>")."""
+
+    def __repr__(self) -> str:
+        return str(self.get("seen", "?"))
+
+
+def _seen(report: dict[str, Any], seen: str) -> _Seen:
+    return _Seen({**report, "seen": seen})
+
+
+class _AsyncExercise(TableExercise):
+    """A table of scenarios, each run in a fresh event loop of its own."""
+
+    @contextmanager
+    def subject(self, answer: Any) -> Iterator[Any]:
+        _require_async(answer, self.name)
+        yield answer
+
+
 async def _settle(predicate: Callable[[], bool], seconds: float) -> bool:
     """Give the loop up to ``seconds`` for ``predicate()`` to become true."""
     deadline = time.monotonic() + seconds
@@ -84,7 +128,7 @@ def _hs256_token(claims: dict[str, Any], secret: str) -> str:
     return f"{header}.{payload}.{_b64url(signature)}"
 
 
-_Q1_CANDIDATES = 100_000
+_Q1_CANDIDATES = 20_000
 #: a cancellable answer may finish the candidate it is on, or yield every few dozen
 _Q1_ALLOWED_AFTER_CANCEL = 200
 
@@ -94,69 +138,121 @@ def _wrong_guesses(n: int) -> Iterator[str]:
         yield f"guess-{i:06d}"
 
 
-class CancellableCrack(Exercise):
+_CHECKPOINT = (
+    "await something that suspends, e.g. `await asyncio.sleep(0)`, inside the loop (an await of a coroutine "
+    "that returns without suspending is not a checkpoint, and neither is time.sleep)"
+)
+
+
+class CancellableCrack(_AsyncExercise):
     """Brute-force an HS256 secret without blocking cancellation."""
 
     label = "q1"
     name = "crack_secret"
     hints = (
-        "Cancellation in asyncio is delivered only at an `await`. A loop that never "
-        "awaits runs to its end even after task.cancel().",
+        "Cancellation in asyncio is delivered only where a task suspends: at an `await` that really "
+        "gives the event loop a turn. A loop that never suspends runs to its end even after task.cancel().",
         "Inside the loop, after each candidate, add `await asyncio.sleep(0)`: it yields to the "
         "event loop for one turn (Kotlin's `yield()` / `ensureActive()`), and that is where a "
         "pending CancelledError is raised. Do not catch it.",
     )
-    solution_code = '''
-async def crack_secret(token: str, candidates, tried: list[str]) -> str:
-    for secret in candidates:
-        tried.append(secret)
-        if hs256_matches(token, secret):
-            return secret
-        await asyncio.sleep(0)  # a checkpoint: cancel() takes effect here
-    raise LookupError("no candidate matched")
-'''
 
-    def verify(self, answer: Any) -> None:
-        _require_async(answer, "crack_secret")
+    def cases(self) -> Sequence[Case]:
         token = _hs256_token({"sub": "alice", "role": "user"}, "letmein")
         words = ["123456", "password", "qwerty", "letmein", "dragon"]
 
-        async def find() -> tuple[Any, list[str]]:
-            tried: list[str] = []
-            return await answer(token, iter(words), tried), tried
+        def find(answer: Any) -> dict[str, Any]:
+            async def main() -> dict[str, Any]:
+                tried: list[str] = []
+                try:
+                    found: Any = await answer(token, iter(words), tried)
+                except Exception as exc:
+                    found = exc
+                return {"found": found, "tried": tried}
 
-        found, tried = run_isolated(find)
-        if found is None and not tried:
-            raise NotSolved
-        self.expect_equal(f"crack_secret(token signed with 'letmein', {words})", found, "letmein")
-        if tried != words[:4]:
-            raise Failure(
-                f"`tried` should hold the candidates tested, in order, up to the match: "
-                f"expected {words[:4]}, got {tried[:6]}"
-            )
+            report = run_isolated(main)
+            if report["found"] is None and not report["tried"]:
+                raise NotSolved
+            return _seen(report, f"{report['found']!r} with tried = {report['tried'][:5]}")
+
+        def found_it(report: dict[str, Any]) -> str:
+            found, tried = report["found"], report["tried"]
+            if isinstance(found, BaseException):
+                return f"it raised {type(found).__name__}: {found}"
+            if found != "letmein":
+                return f"it returned {found!r}"
+            if tried != words[:4]:
+                return f"`tried` holds {tried[:6]}; expected {words[:4]} (each candidate tested, in order, up to the match)"
+            return ""
+
+        def nothing(answer: Any) -> dict[str, Any]:
+            async def main() -> dict[str, Any]:
+                tried: list[str] = []
+                try:
+                    result: Any = await answer(token, iter(["a", "b", "c"]), tried)
+                except LookupError as exc:
+                    return {"ending": f"LookupError: {exc}", "ok": True}
+                except Exception as exc:
+                    return {"ending": f"raised {type(exc).__name__}: {exc}", "ok": False}
+                return {"ending": f"returned {result!r}", "ok": False}
+
+            report = run_isolated(main)
+            return _seen(report, f"<it {report['ending']}>")
+
+        def cancelled(report: dict[str, Any]) -> str:
+            if report["finished_before_cancel"]:
+                return (
+                    f"crack_secret never gave the event loop a turn: it tried all {report['total']} candidates "
+                    "before cancel() could even be delivered"
+                )
+            if not report["cancelled"]:
+                return f"after task.cancel() the task ended with {report['ending']} instead of CancelledError"
+            if report["after_cancel"] > _Q1_ALLOWED_AFTER_CANCEL:
+                return (
+                    f"after cancel() it kept going for {report['after_cancel']} more candidates (allowed: "
+                    f"{_Q1_ALLOWED_AFTER_CANCEL}): work moved to a thread is not stopped by cancel()"
+                )
+            if report["max_gap"] > _Q1_ALLOWED_AFTER_CANCEL:
+                return (
+                    f"it ran up to {report['max_gap']} candidates between two checkpoints (allowed: "
+                    f"{_Q1_ALLOWED_AFTER_CANCEL}): a cancel() waits that long; check at every candidate (or every "
+                    "few dozen)"
+                )
+            return ""
+
+        return [
+            Case("try the candidates in order, append each to `tried`, return the one that matches",
+                 _Report(found_it, "return 'letmein' with tried == " + repr(words[:4])), act=find,
+                 shown=f"crack_secret(<a token signed with 'letmein'>, iter({words}), tried)"),
+            Case("raise LookupError when no candidate matches",
+                 _Report(lambda r: "" if r["ok"] else f"it {r['ending']}", "raise LookupError"), act=nothing,
+                 shown="crack_secret(<a token signed with 'letmein'>, iter(['a', 'b', 'c']), tried)"),
+            Case(f"stop within {_Q1_ALLOWED_AFTER_CANCEL} candidates of task.cancel() and end with CancelledError: "
+                 + _CHECKPOINT,
+                 _Report(cancelled, "end with CancelledError soon after cancel()"),
+                 act=lambda answer: self._cancel_report(answer, token),
+                 shown=f"task.cancel() after 20 of {_Q1_CANDIDATES} candidates"),
+        ]
+
+    def _cancel_report(self, answer: Any, token: str) -> _Seen:
         report = run_isolated(lambda: self._cancel_midway(answer, token))
         if report["finished_before_cancel"]:
-            raise Failure(
-                f"crack_secret never gave the event loop a turn: it tried all "
-                f"{report['total']} candidates before cancel() could even be delivered. "
-                "Await something inside the loop."
-            )
-        if not report["cancelled"]:
-            raise Failure(
-                "after task.cancel() the task ended with "
-                f"{report['ending']} instead of CancelledError: let the CancelledError propagate"
-            )
-        if report["after_cancel"] > _Q1_ALLOWED_AFTER_CANCEL:
-            raise Failure(
-                f"after cancel() it kept going for {report['after_cancel']} more candidates "
-                f"(allowed: {_Q1_ALLOWED_AFTER_CANCEL}); work moved to a thread must also be told to stop"
-            )
+            seen = f"<all {report['total']} candidates tried, none cancelled>"
+        else:
+            seen = f"<{report['ending']}, {report['after_cancel']} candidates after cancel()>"
+        return _seen(report, seen)
 
     @staticmethod
     async def _cancel_midway(answer: Any, token: str) -> dict[str, Any]:
         tried: list[str] = []
         task = asyncio.create_task(answer(token, _wrong_guesses(_Q1_CANDIDATES), tried))
-        await _settle(lambda: len(tried) >= 20 or task.done(), 5.0)
+        # Each time this loop runs, the task has given the loop a turn: the growth of `tried` between two
+        # runs is how many candidates it tries between checkpoints.
+        seen, max_gap = 0, 0
+        deadline = time.monotonic() + 5.0
+        while not task.done() and len(tried) < 3 * _Q1_ALLOWED_AFTER_CANCEL and time.monotonic() < deadline:
+            await asyncio.sleep(0)
+            max_gap, seen = max(max_gap, len(tried) - seen), len(tried)
         finished_before_cancel = task.done()
         at_cancel = len(tried)
         task.cancel()
@@ -174,6 +270,7 @@ async def crack_secret(token: str, candidates, tried: list[str]) -> str:
             "cancelled": task.cancelled(),
             "ending": ending,
             "after_cancel": len(tried) - at_cancel,
+            "max_gap": max_gap,
         }
 
 
@@ -213,7 +310,7 @@ class FakeConnection:
         self.closed = True
 
 
-class SurvivingCleanup(Exercise):
+class SurvivingCleanup(_AsyncExercise):
     """Close a connection even when cancelled, and let the cancellation through."""
 
     label = "q2"
@@ -225,42 +322,72 @@ class SurvivingCleanup(Exercise):
         "a timeout, AnyIO's cancel scopes). `await asyncio.shield(conn.close())` lets the close "
         "finish even then: the shielded close is a task of its own (Kotlin's NonCancellable).",
     )
-    solution_code = '''
-async def save_jti(connect, jti: str) -> str:
-    conn = await connect()
-    try:
-        await conn.execute("INSERT INTO used_jti (jti) VALUES (?)", (jti,))
-        await conn.commit()
-    finally:
-        await asyncio.shield(conn.close())  # finishes even if we are cancelled again
-    return jti
-'''
 
-    def verify(self, answer: Any) -> None:
-        _require_async(answer, "save_jti")
-        self._normal_path(answer)
-        self._cancelled(answer, second_cancel=False)
-        self._cancelled(answer, second_cancel=True)
+    def cases(self) -> Sequence[Case]:
+        def normal(report: dict[str, Any]) -> str:
+            conn = report["conn"]
+            if report["error"]:
+                return f"it raised {report['error']}"
+            if report["result"] != "jti-1":
+                return f"it returned {report['result']!r}; return the jti"
+            if not conn.statements or not conn.committed:
+                return "no INSERT was committed: execute it, then `await conn.commit()`"
+            if not conn.closed:
+                return "after a normal run the connection was left open: close it"
+            return ""
 
-    def _normal_path(self, answer: Any) -> None:
+        def after_cancel(second: bool) -> Callable[[dict[str, Any]], str]:
+            when = "cancelled during execute()" + (", then again while close() was running" if second else "")
+
+            def diagnose(report: dict[str, Any]) -> str:
+                if report.get("stuck"):
+                    return report["stuck"]
+                if report["ending"] != "CancelledError":
+                    return (
+                        f"{when}, the task {report['ending']} instead of raising CancelledError: re-raise it "
+                        "(a swallowed cancellation keeps the task alive)"
+                    )
+                if not report["closed"]:
+                    interrupted = " (close() started but never finished)" if report["closing"] else ""
+                    return f"{when}, the connection was never closed{interrupted}"
+                return ""
+
+            return diagnose
+
+        return [
+            Case("INSERT the jti, commit, close the connection and return the jti", _Report(normal, "return 'jti-1'"),
+                 act=self._normal_path, shown="save_jti(connect, 'jti-1')"),
+            Case("when cancelled, close the connection in `finally` and let CancelledError out",
+                 _Report(after_cancel(False), "raise CancelledError, the connection closed"),
+                 act=lambda answer: self._cancelled(answer, second_cancel=False),
+                 shown="save_jti(connect, 'jti-2'), cancelled during execute()"),
+            Case("close() runs to the end even when a second cancel() arrives during it (shield it)",
+                 _Report(after_cancel(True), "raise CancelledError, the connection closed"),
+                 act=lambda answer: self._cancelled(answer, second_cancel=True),
+                 shown="save_jti(connect, 'jti-3'), cancelled during execute() and again during close()"),
+        ]
+
+    @staticmethod
+    def _normal_path(answer: Any) -> dict[str, Any]:
         conn = FakeConnection()
 
-        async def main() -> Any:
+        async def main() -> dict[str, Any]:
             async def connect() -> FakeConnection:
                 return conn
 
-            return await answer(connect, "jti-1")
+            try:
+                return {"result": await answer(connect, "jti-1"), "error": "", "conn": conn}
+            except Exception as exc:
+                return {"result": None, "error": f"{type(exc).__name__}: {exc}", "conn": conn}
 
-        result = run_isolated(main)
-        if result is None and not conn.statements:
+        report = run_isolated(main)
+        if report["result"] is None and not report["error"] and not conn.statements:
             raise NotSolved
-        self.expect_equal("save_jti(connect, 'jti-1')", result, "jti-1")
-        if not conn.statements or not conn.committed:
-            raise Failure("save_jti should execute an INSERT and commit it")
-        if not conn.closed:
-            raise Failure("after a normal run the connection was left open: close it")
+        state = "closed" if conn.closed else "left open"
+        return _seen(report, f"{report['result']!r} (committed: {conn.committed}, connection {state})")
 
-    def _cancelled(self, answer: Any, *, second_cancel: bool) -> None:
+    @staticmethod
+    def _cancelled(answer: Any, *, second_cancel: bool) -> dict[str, Any]:
         conn = FakeConnection(execute_blocks=True)
 
         async def main() -> dict[str, Any]:
@@ -269,7 +396,7 @@ async def save_jti(connect, jti: str) -> str:
 
             task = asyncio.create_task(answer(connect, "jti-2"))
             if not await _settle(lambda: conn.executing or task.done(), 2.0) or task.done():
-                raise Failure("save_jti should call `await conn.execute(...)` on the connection")
+                return {"stuck": "save_jti should call `await conn.execute(...)` on the connection"}
             task.cancel()
             if second_cancel:
                 await _settle(lambda: conn.closing or task.done(), 1.0)
@@ -280,22 +407,15 @@ async def save_jti(connect, jti: str) -> str:
             except asyncio.CancelledError:
                 ending = "CancelledError"
             except Exception as exc:
-                ending = f"{type(exc).__name__}: {exc}"
-            closed_at_end = conn.closed
+                ending = f"raised {type(exc).__name__}: {exc}"
             await _settle(lambda: conn.closed, 0.5)  # a shielded close may finish just after
-            return {"ending": ending, "closed": conn.closed, "closed_at_end": closed_at_end}
+            return {"ending": ending, "closed": conn.closed, "closing": conn.closing}
 
         report = run_isolated(main)
-        when = "cancelled during execute()" + (
-            ", then cancelled again while close() was running" if second_cancel else ""
-        )
-        if report["ending"] != "CancelledError":
-            raise Failure(
-                f"{when}, the task {report['ending']} instead of raising CancelledError: "
-                "re-raise it (a swallowed cancellation keeps the task alive)"
-            )
-        if not report["closed"]:
-            raise Failure(f"{when}, the connection was never closed")
+        if report.get("stuck"):
+            return _seen(report, "<no execute() seen>")
+        state = "closed" if report["closed"] else "not closed"
+        return _seen(report, f"<{report['ending']}, connection {state}>")
 
 
 # -- q3: three introspection calls in a TaskGroup under one timeout -------------------
@@ -336,7 +456,7 @@ class FakeIntrospection:
         return sorted(t for t, s in self.state.items() if s == "running")
 
 
-class GroupWithTimeout(Exercise):
+class GroupWithTimeout(_AsyncExercise):
     """Introspect three tokens concurrently, all or nothing, within a deadline."""
 
     label = "q3"
@@ -348,52 +468,66 @@ class GroupWithTimeout(Exercise):
         "A failing call makes the group cancel the others and raise an ExceptionGroup; the "
         "timeout cancels the group and raises TimeoutError. Catch neither.",
     )
-    solution_code = '''
-async def introspect_all(introspect, tokens: list[str], timeout: float) -> dict[str, dict]:
-    async with asyncio.timeout(timeout):
-        async with asyncio.TaskGroup() as tg:
-            tasks = {token: tg.create_task(introspect(token)) for token in tokens}
-    return {token: task.result() for token, task in tasks.items()}
-'''
+    TOKENS = ("alice-at", "bob-at", "carol-at")
 
-    def verify(self, answer: Any) -> None:
-        _require_async(answer, "introspect_all")
-        tokens = ["alice-at", "bob-at", "carol-at"]
-
-        fast = FakeIntrospection({t: ("ok", 0.03) for t in tokens})
-        got = self._run(answer, fast, tokens, 2.0)
-        if got["outcome"] is None and not fast.state:
-            raise NotSolved
+    def cases(self) -> Sequence[Case]:
+        tokens = list(self.TOKENS)
         expected = {t: {"active": True, "sub": t.split("-")[0]} for t in tokens}
-        self.expect_equal("introspect_all(three fast calls)", got["outcome"], expected)
-        if fast.max_in_flight < len(tokens):
-            raise Failure(
-                f"the three calls ran one after another (at most {fast.max_in_flight} at once): "
-                "start them all as tasks"
-            )
 
-        slow = FakeIntrospection({"alice-at": ("ok", 0.01), "bob-at": ("ok", 5.0), "carol-at": ("ok", 0.01)})
-        got = self._run(answer, slow, tokens, 0.1)
-        if got["outcome"] != "TimeoutError":
-            raise Failure(
-                f"with one call taking 5 s and timeout=0.1, introspect_all gave {got['outcome']!r}; "
-                "expected it to raise TimeoutError"
-            )
-        if got["running"]:
-            raise Failure(f"after the timeout, these calls were still running: {got['running']}")
+        def fast(report: dict[str, Any]) -> str:
+            if report["outcome"] != expected:
+                return f"introspect_all gave {report['outcome']!r:.120}"
+            if report["max_in_flight"] < len(tokens):
+                return (
+                    f"the three calls ran one after another (at most {report['max_in_flight']} at once): start them "
+                    "all as tasks"
+                )
+            return ""
 
-        failing = FakeIntrospection({"alice-at": ("ok", 5.0), "bob-at": ("fail", 0.01), "carol-at": ("ok", 5.0)})
-        got = self._run(answer, failing, tokens, 10.0)
-        if got["outcome"] != "IntrospectionError":
-            raise Failure(
-                f"when one call fails, introspect_all gave {got['outcome']!r}; expected the "
-                "IntrospectionError to come out (in an ExceptionGroup from the TaskGroup)"
-            )
-        if got["running"]:
-            raise Failure(
-                f"one call failed, yet these calls were still running when introspect_all "
-                f"returned: {got['running']}; a TaskGroup cancels the siblings"
-            )
+        def slow(report: dict[str, Any]) -> str:
+            if report["outcome"] != "TimeoutError":
+                return f"with one call taking 5 s and timeout=0.1, introspect_all gave {report['outcome']!r:.120}"
+            if report["running"]:
+                return f"after the timeout, these calls were still running: {report['running']}"
+            return ""
+
+        def failing(report: dict[str, Any]) -> str:
+            if report["outcome"] != "IntrospectionError":
+                return f"when bob's call failed, introspect_all gave {report['outcome']!r:.120}"
+            if report["running"]:
+                return (
+                    f"one call failed, yet these calls were still running when introspect_all returned: "
+                    f"{report['running']}; a TaskGroup cancels the siblings"
+                )
+            return ""
+
+        def scenario(behaviour: dict[str, tuple[str, float]], timeout: float) -> Callable[[Any], dict[str, Any]]:
+            def act(answer: Any) -> dict[str, Any]:
+                fake = FakeIntrospection(dict(behaviour))
+                report = self._run(answer, fake, tokens, timeout)
+                if report["outcome"] is None and not fake.state:
+                    raise NotSolved
+                outcome = report["outcome"]
+                shown = f"{outcome!r}" if isinstance(outcome, dict) else f"<{outcome}>"
+                running = f", still running: {report['running']}" if report["running"] else ""
+                return _seen(report, shown + running)
+
+            return act
+
+        return [
+            Case("run the calls concurrently and return {token: result} for every token",
+                 _Report(fast, f"return {expected!r:.60}, the three calls overlapping"),
+                 act=scenario({t: ("ok", 0.03) for t in tokens}, 2.0),
+                 shown="introspect_all(introspect, <3 tokens, 30 ms each>, timeout=2.0)"),
+            Case("past the deadline raise TimeoutError, with no call left running",
+                 _Report(slow, "raise TimeoutError and leave no call running"),
+                 act=scenario({"alice-at": ("ok", 0.01), "bob-at": ("ok", 5.0), "carol-at": ("ok", 0.01)}, 0.1),
+                 shown="introspect_all(introspect, <bob's call takes 5 s>, timeout=0.1)"),
+            Case("when one call fails, cancel the others and let the error out (an ExceptionGroup is fine)",
+                 _Report(failing, "raise the IntrospectionError (alone or in an ExceptionGroup), no call left running"),
+                 act=scenario({"alice-at": ("ok", 5.0), "bob-at": ("fail", 0.01), "carol-at": ("ok", 5.0)}, 10.0),
+                 shown="introspect_all(introspect, <bob's call fails after 10 ms>, timeout=10.0)"),
+        ]
 
     @staticmethod
     def _run(answer: Any, fake: FakeIntrospection, tokens: list[str], timeout: float) -> dict[str, Any]:
@@ -402,7 +536,8 @@ async def introspect_all(introspect, tokens: list[str], timeout: float) -> dict[
             await asyncio.wait({task}, timeout=2.0)  # a guard of our own, not the learner's timeout
             if not task.done():
                 task.cancel()
-                return {"outcome": "still running after 2 s", "running": fake.still_running()}
+                return {"outcome": "still running after 2 s", "running": fake.still_running(),
+                        "max_in_flight": fake.max_in_flight}
             try:
                 outcome: Any = task.result()
             except TimeoutError:
@@ -412,8 +547,10 @@ async def introspect_all(introspect, tokens: list[str], timeout: float) -> dict[
             except BaseExceptionGroup as group:
                 matched, _ = group.split(IntrospectionError)
                 outcome = "IntrospectionError" if matched else f"ExceptionGroup {group.exceptions!r}"
+            except Exception as exc:
+                outcome = f"{type(exc).__name__}: {exc}"
             running = fake.still_running()  # before asyncio.run tidies up leftovers
-            return {"outcome": outcome, "running": running}
+            return {"outcome": outcome, "running": running, "max_in_flight": fake.max_in_flight}
 
         return run_isolated(main)
 
