@@ -81,6 +81,10 @@ class Expect:
         """What should have happened, as a verb phrase: ``return False``."""
         raise NotImplementedError
 
+    def counterexample(self, call: str, outcome: Outcome) -> str:
+        """The counter-example's words; override to explain an outcome in the case's own terms."""
+        return f"{call} {outcome.show()}; expected it to {self.describe()}"
+
 
 @dataclass(frozen=True)
 class Returns(Expect):
@@ -171,7 +175,7 @@ def _looks_unsolved(outcome: Outcome) -> bool:
 def failure_for(case: Case, name: str, outcome: Outcome) -> Failure:
     """The :class:`Failure` for ``case`` failing with ``outcome``: requirement, then counter-example."""
     requirement = case.requirement.rstrip(".")
-    counterexample = f"{case.call_text(name)} {outcome.show()}; expected it to {case.expect.describe()}"
+    counterexample = case.expect.counterexample(case.call_text(name), outcome)
     note = f" ({case.note})" if case.note else ""
     return Failure(
         f"Requirement: {requirement}. Counter-example: {counterexample}{note}.",
