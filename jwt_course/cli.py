@@ -25,12 +25,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .cli_errors import EXIT_INVALID, EXIT_USAGE, CliError
 from .course import ROOT
-from .inspect_token import analyse, cmd_decode, utc_date
-from .verify_token import cmd_verify
+from .inspect_token import analyse, cmd_decode, is_text, utc_date
+from .verify_token import JWKS_TIMEOUT_SECONDS, cmd_verify
 from .workshop import cmd_doctor, cmd_progress, cmd_serve
 
 __all__ = ["CliError", "analyse", "main"]
@@ -42,6 +42,29 @@ __all__ = ["CliError", "analyse", "main"]
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"error: {message} (see `{self.prog} --help`)\n")
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        # argparse reports a subcommand's unknown option from the top-level parser, so
+        # `jwt-course serve --prot` would point at `jwt-course --help`: send it to the
+        # subcommand's own parser instead.
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            commands: dict[str, argparse.ArgumentParser] = getattr(self, "commands", {})
+            owner = commands.get(getattr(parsed, "command", None) or "", self)
+            owner.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
+
+def _float_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(f"expected seconds from 0 to 600, got {text!r}")
+    return value
 
 
 def _epoch_seconds(text: str) -> float:
@@ -156,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="clock skew allowed for exp/nbf/iat",
     )
     verify.add_argument(
+        "--timeout",
+        type=_float_seconds,
+        default=JWKS_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"total time allowed for --jwks-url (default: {JWKS_TIMEOUT_SECONDS:g})",
+    )
+    verify.add_argument(
         "--now",
         type=_epoch_seconds,
         metavar="EPOCH",
@@ -239,13 +269,49 @@ def build_parser() -> argparse.ArgumentParser:
         "--chapter", action="append", metavar="NN", help="only this chapter, e.g. 01 (repeatable)"
     )
     progress.set_defaults(handler=cmd_progress)
+    parser.commands = dict(commands.choices)  # type: ignore[attr-defined]
     return parser
+
+
+def _option_name(dest: str) -> str:
+    return dest.upper() if dest == "token" else "--" + dest.replace("_", "-")
+
+
+def _refuse_undecodable(args: argparse.Namespace) -> None:
+    # Bytes on the command line that are not UTF-8 arrive as lone surrogates; they
+    # cannot be printed, encoded or compared as text. (Paths may hold any bytes.)
+    for dest, value in vars(args).items():
+        values: list[Any] = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and not is_text(v) for v in values):
+            hint = "; put a binary secret in a file and use --key-file" if dest == "key" else ""
+            raise CliError(f"{_option_name(dest)} is not UTF-8 text{hint}")
+
+
+_HMAC = ("HS256", "HS384", "HS512")
+
+
+def _check_serve_options(args: argparse.Namespace) -> None:
+    # Say what is wrong with the flags the user gave, not with Settings fields.
+    if getattr(args, "command", None) != "serve" or not args.private_key_file:
+        return
+    algorithm = args.algorithm or os.environ.get("JWT_COURSE_ALGORITHM") or "HS256"
+    if algorithm in _HMAC:
+        origin = "--algorithm" if args.algorithm else (
+            "JWT_COURSE_ALGORITHM" if os.environ.get("JWT_COURSE_ALGORITHM") else "the default"
+        )
+        raise CliError(
+            f"--private-key-file is for RS256, ES256 or EdDSA, but the algorithm is {algorithm}"
+            f" ({origin}), which signs with a shared secret: add --algorithm RS256 (or the"
+            " algorithm of your key), or drop --private-key-file"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``jwt-course`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     args = build_parser().parse_args(argv)
     try:
+        _refuse_undecodable(args)
+        _check_serve_options(args)
         status: int = args.handler(args)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -31,6 +31,7 @@ __all__ = [
     "current_time",
     "duration",
     "is_number",
+    "is_text",
     "read_token",
     "relative_time",
     "split_token",
@@ -45,9 +46,35 @@ TIME_CLAIMS = ("iat", "nbf", "exp", "auth_time")
 # -- reading tokens ----------------------------------------------------------------------
 
 
+def _read_stdin() -> str:
+    # Bounded (stdin may be /dev/zero) and strict: a token is ASCII, and a byte that is
+    # no UTF-8 deserves a sentence, not a UnicodeDecodeError.
+    limit = 4 * MAX_TOKEN_CHARS
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise CliError(f"not a JWT: more than {limit} bytes on stdin")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"not a JWT: stdin is not UTF-8 text (byte {exc.start})") from None
+
+
+def is_text(value: str) -> bool:
+    """True if ``value`` is valid Unicode text: no lone surrogates, which is how Python
+    spells bytes from the command line that are not UTF-8, and how JSON's ``"\\ud800"``
+    decodes. Such a string cannot be printed or encoded."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def read_token(arg: str) -> str:
     """The token given as ``arg`` (``-``: read from stdin), without whitespace or ``Bearer``."""
-    text = sys.stdin.read() if arg == "-" else arg
+    text = _read_stdin() if arg == "-" else arg
+    if not is_text(text):
+        raise CliError("not a JWT: TOKEN is not UTF-8 text")
     text = "".join(text.split())  # a token wrapped over several lines still counts
     if text[:6].lower() == "bearer":  # pasted from an Authorization header
         text = text[6:]
@@ -79,6 +106,12 @@ def _json_object(part: str, what: str) -> dict[str, Any]:
         value = json.loads(_b64url(part, what))
     except ValueError:
         raise CliError(f"not a JWT: the {what} is not JSON") from None
+    except RecursionError:
+        raise CliError(f"not a JWT: the {what} is JSON nested too deeply") from None
+    if not is_text(json.dumps(value, ensure_ascii=False)):
+        raise CliError(
+            f"not a JWT: the {what} holds a lone surrogate (\\ud800-\\udfff), which is not text"
+        )
     if not isinstance(value, dict):
         raise CliError(f"not a JWT: the {what} is a JSON {type(value).__name__}, not an object")
     return value

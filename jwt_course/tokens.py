@@ -38,6 +38,7 @@ __all__ = [
     "InvalidTimeClaimError",
     "TokenSigner",
     "check_secret",
+    "check_time_claims",
     "min_secret_bytes",
 ]
 
@@ -141,6 +142,12 @@ def _validate_numeric(payload: dict[str, Any], claims: Sequence[str]) -> None:
             raise InvalidTimeClaimError(
                 f"claim {claim!r} is not a date between 1970 and 9999"
             )
+
+
+def check_time_claims(payload: dict[str, Any]) -> None:
+    """Raise :class:`InvalidTimeClaimError` unless every ``exp``/``nbf``/``iat`` present
+    is a number of seconds from 1970 to 9999 (no bool, NaN, infinity or 400-digit int)."""
+    _validate_numeric(payload, ("exp", "iat", "nbf"))
 
 
 def _validate_strings(payload: dict[str, Any], claims: Sequence[str]) -> None:

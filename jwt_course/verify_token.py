@@ -8,6 +8,7 @@ The algorithms come from the command line, never from the token's header; the ke
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import warnings
@@ -17,10 +18,13 @@ from typing import Any
 import jwt
 
 from .cli_errors import EXIT_INVALID, EXIT_OK, CliError
+from .handmade import b64url_decode
+from .tokens import check_time_claims
 from .inspect_token import (
     current_time,
     duration,
     is_number,
+    is_text,
     read_token,
     relative_time,
     split_token,
@@ -30,6 +34,10 @@ from .inspect_token import (
 __all__ = ["cmd_verify"]
 
 _ALGORITHMS = jwt.algorithms.get_default_algorithms()
+#: Largest key file or JWKS response read (a PEM or a key set is a few KB).
+MAX_KEY_BYTES = 1024 * 1024
+#: Default total time for ``--jwks-url``: connecting, headers and body together.
+JWKS_TIMEOUT_SECONDS = 10.0
 
 
 def _allowed_algorithms(names: list[str]) -> list[str]:
@@ -48,18 +56,30 @@ def _allowed_algorithms(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _key_from_file(path: Path) -> Any:
+def _read_key_file(path: Path) -> bytes:
+    # Bounded: --key-file /dev/zero (or a huge file by mistake) must not eat the memory.
+    shown = repr(str(path))
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_KEY_BYTES + 1)
     except OSError as exc:
-        raise CliError(f"cannot read key file {str(path)!r}: {exc.strerror or exc}") from None
+        raise CliError(f"cannot read key file {shown}: {exc.strerror or exc}") from None
+    if len(data) > MAX_KEY_BYTES:
+        raise CliError(f"key file {shown} is larger than {MAX_KEY_BYTES // 1024} KB: not a key")
+    return data
+
+
+def _key_from_file(path: Path) -> Any:
+    data = _read_key_file(path)
     stripped = data.strip()
     if stripped.startswith(b"{"):
         try:
             jwk = json.loads(stripped)
             return jwt.PyJWKSet.from_dict(jwk) if "keys" in jwk else jwt.PyJWK.from_dict(jwk)
-        except (ValueError, jwt.PyJWTError) as exc:
+        except (ValueError, TypeError, jwt.PyJWTError) as exc:
             raise CliError(f"key file {str(path)!r} is not a usable JWK or JWKS: {exc}") from None
+        except RecursionError:
+            raise CliError(f"key file {str(path)!r} is JSON nested too deeply") from None
     if stripped.startswith(b"-----BEGIN") and b"PRIVATE KEY" in stripped:
         from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
@@ -75,6 +95,57 @@ def _key_from_file(path: Path) -> Any:
     if stripped.startswith(b"-----BEGIN"):
         return stripped
     return data.removesuffix(b"\n").removesuffix(b"\r")
+
+
+class _DeadlineJWKClient(jwt.PyJWKClient):
+    """PyJWT's JWKS client, fetching with one total deadline and a size cap.
+
+    urllib's ``timeout`` applies to each socket operation: a server sending one byte
+    every few seconds never trips it. Here connecting, the headers and the body share
+    ``total_seconds``, and at most :data:`MAX_KEY_BYTES` are read.
+    """
+
+    def __init__(self, uri: str, total_seconds: float) -> None:
+        super().__init__(uri, cache_keys=False, timeout=total_seconds)
+        self.total_seconds = total_seconds
+
+    def fetch_data(self) -> Any:
+        import httpx  # here: `jwt-course decode` need not pay for importing it
+
+        try:
+            body = asyncio.run(self._fetch())
+        except TimeoutError:
+            raise jwt.PyJWKClientConnectionError(
+                f"Fail to fetch data from the url, err: no complete answer within "
+                f"{self.total_seconds:g} s (--timeout)"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise jwt.PyJWKClientConnectionError(
+                f'Fail to fetch data from the url, err: "{type(exc).__name__}: {exc}"'
+            ) from None
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            raise jwt.PyJWKClientError("the JWKS endpoint did not answer JSON") from None
+        if not isinstance(data, dict):
+            raise jwt.PyJWKClientError("the JWKS endpoint did not answer a JSON object")
+        return data
+
+    async def _fetch(self) -> bytes:
+        import httpx
+
+        async with asyncio.timeout(self.total_seconds):
+            async with httpx.AsyncClient(timeout=self.total_seconds) as client:
+                async with client.stream("GET", self.uri, headers=self.headers) as response:
+                    response.raise_for_status()
+                    chunks: list[bytes] = []
+                    size = 0
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > MAX_KEY_BYTES:
+                            raise httpx.DecodingError(f"answer larger than {MAX_KEY_BYTES} bytes")
+                        chunks.append(chunk)
+                    return b"".join(chunks)
 
 
 def _pick_key(key: Any, token: str) -> Any:
@@ -131,6 +202,7 @@ def _verified_claims(
         finally:
             for warning in caught:
                 print(f"warning: {warning.message}", file=sys.stderr)
+    check_time_claims(claims)  # stricter than PyJWT: exp 10**400 or nbf true is no date
     if args.now is not None:
         _check_times(claims, args.now, args.leeway)
     return claims
@@ -168,20 +240,37 @@ def _hint_for(
     return None
 
 
+def _refuse_deep_json(token: str) -> None:
+    # PyJWT would report a RecursionError from json as a DecodeError about "maximum
+    # recursion depth": say plainly that this is no JWT (the other defects of a
+    # malformed token are PyJWT's to report).
+    for part, what in zip(token.split(".")[:2], ("header", "payload"), strict=False):
+        try:
+            json.loads(b64url_decode(part))
+        except RecursionError:
+            raise CliError(f"not a JWT: the {what} is JSON nested too deeply") from None
+        except (ValueError, jwt.DecodeError):
+            pass
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """``jwt-course verify``: check signature and claims; exit 1 with the reason on failure."""
     algorithms = _allowed_algorithms(args.alg)
     token = read_token(args.token)
+    _refuse_deep_json(token)
     if args.key is not None:
+        if not is_text(args.key):
+            raise CliError("--key is not UTF-8 text; put a binary secret in a file: --key-file")
         key: Any = args.key.encode()
     elif args.key_file is not None:
         key = _key_from_file(args.key_file)
     try:
         if args.jwks_url is not None:
-            key = jwt.PyJWKClient(
-                args.jwks_url, cache_keys=False, timeout=10
-            ).get_signing_key_from_jwt(token)
+            client = _DeadlineJWKClient(args.jwks_url, args.timeout)
+            key = client.get_signing_key_from_jwt(token)
         claims = _verified_claims(token, key, args, algorithms)
+    except RecursionError:
+        raise CliError("not a JWT: its header or payload is JSON nested too deeply") from None
     except jwt.PyJWTError as exc:
         print(f"invalid: {type(exc).__name__}: {exc}")
         hint = _hint_for(exc, token, args, algorithms)
@@ -194,5 +283,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"valid: {alg} signature verified; claims checked: {', '.join(checked) or 'none'}")
     if "exp" not in claims:
         print("note: no exp claim, so this token never expires (--require exp refuses such tokens)")
-    print(json.dumps(claims, indent=2, ensure_ascii=False))
+    shown = json.dumps(claims, indent=2, ensure_ascii=False)
+    # a signed "\ud800" cannot be printed as text: show it escaped
+    print(shown if is_text(shown) else json.dumps(claims, indent=2))
     return EXIT_OK
