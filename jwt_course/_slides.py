@@ -11,7 +11,8 @@ Used by ``make slides`` and by the tests; learners never need it.
 
 - the first cell (the title) and every Markdown cell with a ``#`` or ``##`` heading: ``slide``;
 - a Markdown cell with a ``###`` heading: ``subslide``;
-- a Markdown cell starting with ``**Instructor note:**`` or ``> Speaker notes:``: ``notes``;
+- an instructor note (a Markdown cell that is a ``<details class="instructor-note">`` block, is tagged
+  ``instructor-note``, or starts with ``**Instructor note:**`` or ``> Speaker notes:``): ``notes``;
 - other Markdown right after a code cell: ``subslide`` (the next step of the talk); else ``-``;
 - a code cell before the first ``##`` heading or in a "Setup" / "Clean-up" section: ``skip``;
 - a code cell right after Markdown: ``fragment`` (it appears after its paragraph, on a click);
@@ -26,11 +27,27 @@ no longer matches, and is never changed. To hand a cell back to the tagger, dele
 from a CDN (jQuery, require.js, MathJax, Mermaid, reveal.js itself), and copies the vendored
 reveal.js (``vendor/reveal.js``) next to the decks. Lessons use no LaTeX math or Mermaid
 diagrams; a deck would show them as plain text.
+
+Every slide fits reveal.js's 1200x800 canvas, whatever the notebook's cells look like:
+
+- before rendering (:func:`prepare`, on a copy): a Markdown cell is split at each ``#``/``##``/``###``
+  heading, so a section never opens with the previous section's closing paragraph; an instructor
+  note inside a larger cell becomes its own cell; every instructor note becomes a speaker note
+  (``<aside class="notes">``, its ``<details>`` wrapper removed), never slide body;
+- in the deck's CSS: code, output and table cells wrap (long lines and tokens break, nothing scrolls
+  sideways or is clipped), images and pictures shrink to the canvas;
+- in the deck, before reveal.js starts (``FIT_SCRIPT``): each slide is laid out on the 1200 px
+  canvas and measured with every fragment in place; what does not fit moves to a continuation
+  sub-slide, split between cells, between blocks of a Markdown cell, between table rows (the
+  header repeated) or list items, or between lines of a long code block or output.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import functools
+import os
 import re
 import shutil
 import sys
@@ -48,13 +65,128 @@ REVEAL_DIR = "reveal.js"  # the folder next to the decks, and the URL prefix ins
 
 AUTO = "jwt_course_auto"
 NOTES_PREFIXES = ("**Instructor note:**", "> Speaker notes:")
+NOTE_TAG = "instructor-note"
+NOTE_DETAILS = re.compile(r"""^\s*<details\b[^>]*\bclass\s*=\s*["'][^"']*\binstructor-note\b""", re.IGNORECASE)
+# an instructor note inside a larger Markdown cell: a <details> block, or a paragraph with the prefix
+EMBEDDED_NOTE = re.compile(
+    r"""^[ \t]*<details\b[^>]*\bclass\s*=\s*["'][^"']*\binstructor-note\b.*?</details>[ \t]*$"""
+    r"|^[ \t]*\*\*Instructor note:\*\*.*?(?=\n[ \t]*\n|\Z)",
+    re.IGNORECASE | re.DOTALL | re.MULTILINE,
+)
+DETAILS_WRAPPER = re.compile(r"^\s*<details\b[^>]*>\s*(<summary\b.*?</summary>)?|</details>\s*$", re.IGNORECASE | re.DOTALL)
 SETUP_SECTION = re.compile(r"^(\d+\.\s*)?(set-?up|clean-?up|clean up)\s*$", re.IGNORECASE)
 HEADING = re.compile(r"^(#{1,3}) +(.*)$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 
 TEMPLATE_NAME = "jwt_course_slides.html.j2"
+WIDTH, HEIGHT = 1200, 800  # reveal.js's canvas, in CSS pixels
+
+# Runs in the deck before reveal.js starts: lays every slide out on the canvas and moves what does
+# not fit to a continuation sub-slide. Measured, not estimated: fonts, wrapping and images included.
+FIT_SCRIPT = r"""
+function jwtCourseFit(W, H) {
+  const reveal = document.querySelector(".reveal");
+  const slides = reveal.querySelector(".slides");
+  const LIMIT = H - 16;         // a little air at the bottom
+  const DIVE = new Set(["DIV", "SECTION", "UL", "OL", "TABLE", "TBODY", "BLOCKQUOTE", "DETAILS", "ASIDE"]);
+  reveal.classList.add("jwt-measure");
+  slides.style.width = W + "px";
+  const shown = (el) => el.getClientRects().length > 0;
+  const content = (el) => shown(el) && (el.textContent.trim() !== "" || el.querySelector("img, svg, canvas, video"));
+  const leaves = () => [...slides.querySelectorAll("section")].filter((s) => !s.querySelector("section"));
+  function moveFrom(node, into) {
+    while (node) { const next = node.nextSibling; into.appendChild(node); node = next; }
+  }
+  function partialClone(node) {
+    const copy = node.cloneNode(false);
+    copy.removeAttribute("id");
+    if (copy.classList) copy.classList.remove("fragment");
+    return copy;
+  }
+  function cutPre(pre, limit) {
+    // the first line (after a newline) whose first character ends below the limit starts the rest
+    const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    const first = pre.getBoundingClientRect().top;
+    let pending = null;  // [text node, offset] just after the last newline seen
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      const data = text.data;
+      for (let at = 0; at < data.length; at++) {
+        if (data[at] === "\n") { pending = [text, at + 1]; continue; }
+        if (!pending) continue;
+        range.setStart(text, at);
+        range.setEnd(text, at + 1);
+        const box = range.getBoundingClientRect();
+        if (box.bottom > limit) {
+          if (box.top - first < 20) return null;  // not even one line fits
+          range.setStart(pending[0], pending[1]);
+          range.setEnd(pre, pre.childNodes.length);
+          const rest = partialClone(pre);
+          rest.appendChild(range.extractContents());
+          return rest;
+        }
+        pending = null;
+      }
+    }
+    return null;
+  }
+  function cut(node, limit, sectionTop) {
+    const kids = [...node.children].filter(content);
+    const i = kids.findIndex((k) => k.getBoundingClientRect().bottom > limit);
+    if (i < 0) return null;
+    const k = kids[i];
+    const box = k.getBoundingClientRect();
+    const before = box.top - sectionTop > 30;  // the slide already shows something above k
+    const rest = partialClone(node);
+    if (before && box.height <= LIMIT - 30) {  // k fits on a slide of its own: move it whole
+      moveFrom(k, rest);
+      return rest;
+    }
+    let inner = null;
+    if (k.tagName === "PRE") {
+      const style = getComputedStyle(k);
+      inner = cutPre(k, limit - parseFloat(style.paddingBottom) - parseFloat(style.borderBottomWidth));
+    } else if (DIVE.has(k.tagName)) {
+      const bottoms = [...k.children].filter(content).map((c) => c.getBoundingClientRect().bottom);
+      const trailing = bottoms.length ? Math.max(0, box.bottom - Math.max(...bottoms)) : 0;
+      inner = cut(k, limit - trailing, sectionTop);
+    }
+    if (inner) {
+      if (k.tagName === "TABLE" && k.tHead && inner.tagName === "TABLE" && !inner.tHead) {
+        inner.insertBefore(k.tHead.cloneNode(true), inner.firstChild);
+      }
+      if (k.tagName === "OL") inner.start = (k.start || 1) + [...k.children].filter((c) => c.tagName === "LI").length;
+      const after = k.nextSibling;
+      rest.appendChild(inner);
+      moveFrom(after, rest);
+      return rest;
+    }
+    if (before) { moveFrom(k, rest); return rest; }
+    return null;
+  }
+  const queue = leaves();
+  let made = 0;
+  while (queue.length && made < 500) {
+    const section = queue.shift();
+    const top = section.getBoundingClientRect().top;
+    if (section.scrollHeight <= LIMIT) continue;
+    const rest = cut(section, top + LIMIT, top);
+    if (!rest) continue;  // one block taller than the canvas: the slide test reports it
+    rest.setAttribute("data-jwt-continued", "");
+    rest.removeAttribute("data-transition");
+    section.after(rest);
+    queue.unshift(section, rest);  // the part kept may still end a few pixels low (wrappers' padding)
+    made += 1;
+  }
+  slides.style.width = "";
+  reveal.classList.remove("jwt-measure");
+  return made;
+}
+"""
+
 # nbconvert's reveal template with every CDN reference removed or pointed at the local copy.
-TEMPLATE = """\
+TEMPLATE = (
+    """\
 {%- extends 'index.html.j2' -%}
 
 {%- block html_head_js -%}{%- endblock html_head_js -%}
@@ -63,10 +195,20 @@ TEMPLATE = """\
 
 {%- block html_head_css -%}
 <style type="text/css">
-/* A slide taller than the screen scrolls instead of being cut off; wide code scrolls sideways. */
-.reveal .slides section:not(.stack) { max-height: 100%; overflow-y: auto; scrollbar-width: thin; }
-.reveal pre, .reveal table { overflow-x: auto; }
-.reveal table { display: block; max-width: 100%; }
+/* Nothing scrolls or is clipped: long lines wrap, media shrink, tall slides are split (FIT_SCRIPT). */
+.reveal .slides section { overflow: visible; }
+.reveal pre, .reveal .highlight pre, .reveal .jp-OutputArea-output pre {
+    white-space: pre-wrap !important; overflow-wrap: anywhere; word-break: normal; overflow: visible !important;
+}
+.reveal code, .reveal p, .reveal li, .reveal td, .reveal th { overflow-wrap: anywhere; }
+.reveal table { max-width: 100%; table-layout: auto; }
+.reveal img, .reveal svg, .reveal video, .reveal canvas { max-width: 100%; max-height: 680px; width: auto; height: auto; }
+.reveal .jp-OutputArea-output, .reveal .jp-RenderedHTMLCommon, .reveal .jp-CodeMirrorEditor, .reveal .cm-editor {
+    overflow: visible !important;
+}
+.reveal pre { box-sizing: border-box; max-width: 100%; }
+.reveal.jwt-measure .slides section { display: block !important; }
+.reveal .slides section[data-jwt-continued] > :first-child { margin-top: 0; }
 :root {
     --jp-ui-font-size1: 18px;
     --jp-content-font-size1: 18px;
@@ -79,19 +221,26 @@ TEMPLATE = """\
 <script src="{{ resources.reveal.url_prefix }}/dist/reveal.js"></script>
 <script src="{{ resources.reveal.url_prefix }}/plugin/notes/notes.js"></script>
 <script>
-Reveal.initialize({
-    controls: true,
-    progress: true,
-    hash: true,
-    transition: "{{ resources.reveal.transition | default('slide', true) }}",
-    slideNumber: "{{ resources.reveal.number }}",
-    width: {{ resources.reveal.width | default('960', true) }},
-    height: {{ resources.reveal.height | default('700', true) }},
-    plugins: [RevealNotes],
+{% raw %}"""
+    + FIT_SCRIPT
+    + """{% endraw %}
+window.addEventListener("load", function () {
+    jwtCourseFit({{ resources.reveal.width }}, {{ resources.reveal.height }});
+    Reveal.initialize({
+        controls: true,
+        progress: true,
+        hash: true,
+        transition: "{{ resources.reveal.transition | default('slide', true) }}",
+        slideNumber: "{{ resources.reveal.number }}",
+        width: {{ resources.reveal.width }},
+        height: {{ resources.reveal.height }},
+        plugins: [RevealNotes],
+    });
 });
 </script>
 {% endblock footer_js %}
 """
+)
 
 
 # ---------------------------------------------------------------------------- tagging
@@ -107,6 +256,24 @@ def _headings(source: str) -> list[tuple[int, str]]:
         elif not fenced and (match := HEADING.match(line)):
             found.append((len(match.group(1)), match.group(2).strip()))
     return found
+
+
+def is_instructor_note(cell: Any) -> bool:
+    """Whether ``cell`` is an instructor note (either form, or tagged ``instructor-note``)."""
+    if cell.get("cell_type") != "markdown":
+        return False
+    source = cell.get("source", "")
+    tags = cell.get("metadata", {}).get("tags", [])
+    return (
+        source.lstrip().startswith(NOTES_PREFIXES)
+        or bool(NOTE_DETAILS.match(source))
+        or (isinstance(tags, list) and NOTE_TAG in tags)
+    )
+
+
+def note_text(source: str) -> str:
+    """An instructor note's Markdown for the speaker view: the ``<details>``/``<summary>`` wrapper removed."""
+    return DETAILS_WRAPPER.sub("", source).strip()
 
 
 def _slideshow(cell: Any) -> dict[str, Any]:
@@ -142,7 +309,7 @@ def slide_types(nb: Any) -> list[str]:
         elif index == 0:
             slide_type = "slide"
         elif kind == "markdown":
-            if cell.source.lstrip().startswith(NOTES_PREFIXES):
+            if is_instructor_note(cell):
                 slide_type = "notes"
             elif any(level <= 2 for level, _ in headings):
                 slide_type = "slide"
@@ -188,9 +355,79 @@ def tag_file(path: Path, check: bool = False) -> int:
     return changed
 
 
+# ---------------------------------------------------------------------------- preparing a deck
+
+
+def _split_at_headings(source: str) -> list[str]:
+    """``source`` cut before each ``#``/``##``/``###`` heading outside fenced code (empty parts dropped)."""
+    parts: list[list[str]] = [[]]
+    fenced = False
+    for line in source.splitlines():
+        if FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and HEADING.match(line) and any(text.strip() for text in parts[-1]):
+            parts.append([])
+        parts[-1].append(line)
+    return [text for part in parts if (text := "\n".join(part).strip())]
+
+
+def _without_notes(source: str) -> tuple[str, list[str]]:
+    """``source`` minus the instructor notes inside it, and those notes."""
+    notes = [match.group(0).strip() for match in EMBEDDED_NOTE.finditer(source)]
+    return re.sub(r"\n{3,}", "\n\n", EMBEDDED_NOTE.sub("", source)), notes
+
+
+def _markdown_cell(template: Any, source: str, cell_id: str, slideshow: dict[str, Any] | None) -> Any:
+    cell = copy.deepcopy(template)
+    cell.source = source
+    cell["id"] = cell_id[:64]
+    cell.metadata.pop("slideshow", None)
+    if slideshow:
+        cell.metadata["slideshow"] = slideshow
+    return cell
+
+
+def _split_cell(cell: Any) -> list[Any]:
+    body, notes = _without_notes(cell.source)
+    parts = _split_at_headings(body)
+    if len(parts) <= 1 and not notes:
+        return [cell]
+    choice = human_choice(cell)
+    headed = next((k for k, text in enumerate(parts) if HEADING.match(text)), 0)
+    cells = []
+    for k, text in enumerate(parts):
+        keeps = choice in ("skip", "notes") or (choice is not None and k == headed)
+        cells.append(_markdown_cell(cell, text, cell.id if k == 0 else f"{cell.id}-{k}", {"slide_type": choice} if keeps else None))
+    for k, note in enumerate(notes):
+        cells.append(_markdown_cell(cell, note, f"{cell.id}-note{k}", {"slide_type": "notes"}))
+    return cells
+
+
+def prepare(nb: Any) -> Any:
+    """A copy of ``nb`` ready to render as a deck (see the module's docstring); ``nb`` is not changed.
+
+    Markdown cells are split at headings and around embedded instructor notes, every cell gets
+    the slide type the rules give it (a person's choice is kept), and every instructor note is a
+    speaker note with its ``<details>`` wrapper removed.
+    """
+    prepared = copy.deepcopy(nb)
+    cells = []
+    for cell in prepared.cells:
+        is_plain_markdown = cell.cell_type == "markdown" and not is_instructor_note(cell)
+        cells.extend(_split_cell(cell) if is_plain_markdown else [cell])
+    prepared.cells = cells
+    for cell, slide_type in zip(prepared.cells, slide_types(prepared)):
+        if is_instructor_note(cell) or _slideshow(cell).get("slide_type") == "notes":
+            slide_type = "notes"
+            cell.source = note_text(cell.source)
+        cell.metadata["slideshow"] = {"slide_type": slide_type}
+    return prepared
+
+
 # ---------------------------------------------------------------------------- export
 
 
+@functools.cache
 def _exporter() -> Any:
     from jinja2 import DictLoader
     from nbconvert import SlidesExporter
@@ -201,8 +438,8 @@ def _exporter() -> Any:
         reveal_url_prefix=REVEAL_DIR,
         reveal_theme="white",
         reveal_number="c/t",
-        reveal_width="1200",
-        reveal_height="800",
+        reveal_width=str(WIDTH),
+        reveal_height=str(HEIGHT),
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
@@ -214,15 +451,30 @@ def deck_name(notebook: Path) -> str:
     return notebook.stem + ".slides.html"
 
 
-def export(notebooks: Iterable[Path], out: Path = SLIDES) -> list[Path]:
-    """Write one deck per notebook into ``out``, with reveal.js beside them; return the decks."""
-    exporter = _exporter()
+def _render(notebook: Path) -> str:
+    nb = prepare(nbformat.read(notebook, as_version=4))
+    html, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
+    return str(html)
+
+
+def export(notebooks: Iterable[Path], out: Path = SLIDES, jobs: int | None = None) -> list[Path]:
+    """Write one deck per notebook into ``out``, with reveal.js beside them; return the decks.
+
+    Decks render in ``jobs`` processes (default: one per CPU, at most one per notebook).
+    """
+    notebooks = list(notebooks)
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(VENDOR, out / REVEAL_DIR, dirs_exist_ok=True)
+    jobs = min(jobs or os.cpu_count() or 1, len(notebooks))
+    if jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(jobs) as pool:
+            pages = list(pool.map(_render, notebooks))
+    else:
+        pages = [_render(notebook) for notebook in notebooks]
     decks = []
-    for notebook in notebooks:
-        nb = nbformat.read(notebook, as_version=4)
-        html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
+    for notebook, html in zip(notebooks, pages):
         deck = out / deck_name(notebook)
         deck.write_text(html, encoding="utf-8")
         decks.append(deck)

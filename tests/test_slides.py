@@ -13,6 +13,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from jwt_course import _slides
 
+from slide_decks import exported
+
 LESSONS = _slides.lessons()
 ids = [path.name for path in LESSONS]
 
@@ -55,8 +57,7 @@ class _Deck(HTMLParser):
 
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("slides")
-    return {path.name: deck for path, deck in zip(LESSONS, _slides.export(LESSONS, out))}
+    return exported(tmp_path_factory)  # exported once per run, shared with the browser test
 
 
 def _retag_hint(path: Path) -> str:
@@ -107,8 +108,8 @@ def test_deck_loads_nothing_from_the_network(path, decks):
 
 @pytest.mark.parametrize("path", LESSONS, ids=ids)
 def test_deck_has_one_section_per_slide_and_subslide(path, decks):
-    nb = nbformat.read(path, as_version=4)
-    types = [cell.metadata.get("slideshow", {}).get("slide_type", "-") for cell in nb.cells]
+    nb = _slides.prepare(nbformat.read(path, as_version=4))
+    types = [cell.metadata.slideshow.slide_type for cell in nb.cells]
     shown = [t for t in types if t not in ("skip", "notes")]
     # nbconvert makes the first cell that shows a slide, whatever its type
     expected = sum(t in ("slide", "subslide") for t in shown) + (shown[0] not in ("slide", "subslide"))
@@ -255,7 +256,11 @@ class _Notes(HTMLParser):
 
 
 def _notes_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    return [c for c in nb.cells if c.cell_type == "markdown" and c.source.lstrip().startswith(_slides.NOTES_PREFIXES)]
+    return [c for c in nb.cells if _slides.is_instructor_note(c)]
+
+
+def _plain(markdown: str) -> str:
+    return " ".join(re.sub(r"[*`]", "", re.sub(r"^> ?", "", _slides.note_text(markdown), flags=re.MULTILINE)).split())
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=ids)
@@ -270,8 +275,91 @@ def test_lesson_has_speaker_notes_that_reach_the_deck(path, decks):
             assert index > 0 and nb.cells[index - 1].get("id") not in note_ids, f"{path.name}: a note follows the cell it is about"
             assert not re.search(r"^#", cell.source, re.MULTILINE), f"{path.name}: a heading in a note"
     in_deck = _Notes(decks[path.name].read_text()).by_cell
-    assert len(in_deck) == len(notes), f"{path.name}: {len(in_deck)} speaker notes in the deck for {len(notes)} instructor notes"
+    prepared = [c for c in _slides.prepare(nb).cells if c.metadata.slideshow.slide_type == "notes"]
+    assert len(in_deck) == len(prepared), f"{path.name}: {len(in_deck)} speaker notes in the deck for {len(prepared)} notes"
     for cell in notes:
         assert cell.get("id") in in_deck, f"{path.name}: note {cell.source[:60]!r} is not in the speaker notes"
-        plain = " ".join(re.sub(r"[*`]", "", re.sub(r"^> ?", "", cell.source, flags=re.MULTILINE)).split())
-        assert in_deck[cell.id] == plain, f"{path.name}: note {cell.id} reads differently on the slides"
+        assert in_deck[cell.id] == _plain(cell.source), f"{path.name}: note {cell.id} reads differently on the slides"
+
+
+# ---------------------------------------------------------------------------- preparing a deck
+
+
+def _types(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    return [(cell.source.split("\n")[0], cell.metadata.slideshow.slide_type) for cell in nb.cells]
+
+
+def test_a_markdown_cell_is_split_at_each_heading():
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Title\n\nIntro."),
+        new_markdown_cell("## 1. One\n\nText."),
+        new_code_cell("x = 1"),
+        new_markdown_cell("End of one.\n\n## 2. Two\n\nMore.\n\n### A detail\n\n```\n## not a heading\n```"),
+    ])  # fmt: skip
+    assert _types(_slides.prepare(nb)) == [
+        ("# Title", "slide"), ("## 1. One", "slide"), ("x = 1", "fragment"), ("End of one.", "subslide"),
+        ("## 2. Two", "slide"), ("### A detail", "subslide"),
+    ]  # fmt: skip
+
+
+def test_preparing_does_not_change_the_notebook():
+    nb = _lesson()
+    before = copy.deepcopy(nb)
+    _slides.prepare(nb)
+    assert nb == before
+
+
+def test_a_heading_part_keeps_the_slide_type_a_person_chose():
+    nb = new_notebook(cells=[new_markdown_cell("# T"), new_markdown_cell("Closing words.\n\n## Next")])
+    nb.cells[1].metadata["slideshow"] = {"slide_type": "subslide"}  # chosen by hand
+    assert _types(_slides.prepare(nb))[1:] == [("Closing words.", "-"), ("## Next", "subslide")]
+
+
+NOTE_DETAILS = (
+    '<details class="instructor-note"><summary><b>Instructor note</b> · for workshops; self-paced readers can skip it</summary>\n\n'
+    "Ask the room what `exp` means.\n\n</details>"
+)
+
+
+def test_the_tagger_recognises_both_note_forms():
+    nb = new_notebook(cells=[
+        new_markdown_cell("# T"), new_markdown_cell(NOTE_DETAILS), new_markdown_cell("**Instructor note:** old form"),
+    ])  # fmt: skip
+    assert _slides.slide_types(nb) == ["slide", "notes", "notes"]
+
+
+def test_a_details_note_becomes_a_speaker_note_without_its_wrapper():
+    nb = new_notebook(cells=[new_markdown_cell("# T"), new_markdown_cell(NOTE_DETAILS)])
+    note = _slides.prepare(nb).cells[1]
+    assert note.metadata.slideshow.slide_type == "notes"
+    assert note.source == "Ask the room what `exp` means."
+
+
+def test_a_note_inside_a_larger_cell_leaves_the_slide_body():
+    nb = new_notebook(cells=[
+        new_markdown_cell("# T"),
+        new_markdown_cell(f"Some prose.\n\n{NOTE_DETAILS}\n\nMore prose.\n\n**Instructor note:** skip this when late.\n\nEnd."),
+    ])  # fmt: skip
+    prepared = _slides.prepare(nb)
+    body = [c.source for c in prepared.cells if c.metadata.slideshow.slide_type != "notes"]
+    notes = [c.source for c in prepared.cells if c.metadata.slideshow.slide_type == "notes"]
+    assert body == ["# T", "Some prose.\n\nMore prose.\n\nEnd."]
+    assert notes == ["Ask the room what `exp` means.", "**Instructor note:** skip this when late."]
+
+
+def test_a_note_a_person_typed_as_a_slide_still_becomes_a_speaker_note():
+    nb = new_notebook(cells=[new_markdown_cell("# T"), new_markdown_cell(NOTE_DETAILS)])
+    nb.cells[1].metadata["slideshow"] = {"slide_type": "slide"}
+    assert _slides.prepare(nb).cells[1].metadata.slideshow.slide_type == "notes"
+
+
+def test_the_deck_wraps_instead_of_scrolling_or_clipping(tmp_path):
+    path = tmp_path / "99_demo.ipynb"
+    nbformat.write(_lesson(), path)
+    (deck,) = _slides.export([path], tmp_path / "out", jobs=1)
+    html = deck.read_text()
+    ours = html[html.index("/* Nothing scrolls or is clipped") :]
+    ours = ours[: ours.index("</style>")]
+    assert "overflow: visible" in ours and not re.search(r"overflow(-[xy])?:\s*(auto|scroll|hidden)", ours)
+    assert "white-space: pre-wrap" in ours
+    assert "jwtCourseFit(1200, 800)" in html
