@@ -12,6 +12,7 @@ import ipaddress
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -43,10 +44,81 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+DEFAULT_PORT = 8000
+
+
+def _is_wildcard(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+def _network_address(ipv6: bool) -> str | None:
+    """This machine's address on its network (the interface a default route leaves by), or None."""
+    family, probe = (socket.AF_INET6, "2001:db8::1") if ipv6 else (socket.AF_INET, "192.0.2.1")
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            sock.connect((probe, 9))  # UDP: picks the outgoing interface, sends nothing
+            address = str(sock.getsockname()[0])
+    except OSError:
+        return None
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+def _http_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def public_url(host: str, port: int) -> str:
+    """The URL other machines use for a server listening on ``host``:``port``.
+
+    A wildcard address (0.0.0.0, ::) is no address a browser can open: it becomes this
+    machine's network address (or its host name when there is none).
+    """
+    if not _is_wildcard(host):
+        return _http_url(host, port)
+    return _http_url(_network_address(":" in host) or socket.gethostname(), port)
+
+
+def _pick_port(host: str, wanted: int | None) -> tuple[socket.socket, str]:
+    """Bind the listening socket; returns (socket, a note to print or "").
+
+    No --port: 8000 on a laptop, a free port on a JupyterHub (every learner shares the host)
+    or when 8000 is taken. An explicit --port is used as given (0: any free one).
+    """
+    from .serving import _listening_socket
+
+    if wanted is not None:
+        return _listening_socket(host, wanted), ""
+    if os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "").strip("/"):
+        return _listening_socket(host, 0), "a free port (a shared JupyterHub host: no fixed port)"
+    try:
+        return _listening_socket(host, DEFAULT_PORT), ""
+    except RuntimeError:
+        sock = _listening_socket(host, 0)
+        return sock, f"port {DEFAULT_PORT} is in use (another server or learner), so a free one"
+
+
+def _hub_origin() -> str:
+    """``https://hub.example.org`` when the hub told its public URL (JUPYTERHUB_PUBLIC_URL), else ""."""
+    from urllib.parse import urlsplit
+
+    public = urlsplit(os.environ.get("JUPYTERHUB_PUBLIC_URL", ""))
+    in_hub = bool(os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "").strip("/"))
+    return f"{public.scheme}://{public.netloc}" if in_hub and public.scheme and public.netloc else ""
+
+
 def _settings_lines(
-    settings: Settings, url: str, secret_given: bool, key_file: bool = False
+    settings: Settings,
+    url: str,
+    secret_given: bool,
+    key_file: bool = False,
+    browser_url: str | None = None,
 ) -> list[str]:
     from .server import DEMO_USERS
+
+    browser = (browser_url or url).rstrip("/")
 
     users = ", ".join(f"{name} / {password} ({role})" for name, password, role in DEMO_USERS)
     memory = settings.database == ":memory:"
@@ -62,7 +134,12 @@ def _settings_lines(
     return [
         "JWT course demo API",
         f"  url          {url}",
-        f"  docs         {url}/docs  (Swagger UI; Authorize with a demo user)",
+        *(
+            [f"  browser      {browser}/  (your browser's address for it{'' if '://' in browser else ', after the hub address'})"]
+            if browser != url
+            else []
+        ),
+        f"  docs         {browser}/docs  (Swagger UI; Authorize with a demo user)",
         f"  users        {users}",
         f"  algorithm    {settings.algorithm}",
         "  " + key,
@@ -87,7 +164,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .server import Settings, create_app
-    from .serving import _listening_socket
+    from .serving import Server
 
     overrides = {
         name: value
@@ -114,22 +191,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"cannot start the demo API: {type(exc).__name__}: {exc}", EXIT_INVALID
         ) from None
     try:
-        sock = _listening_socket(args.host, args.port)
+        sock, port_note = _pick_port(args.host, getattr(args, "port", None))
     except RuntimeError as exc:
         app.state.store.close()
         raise CliError(
             f"{exc} (pick another --port, or 0 for any free one)", EXIT_INVALID
         ) from None
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    url = f"http://{host}:{sock.getsockname()[1]}"
-    if not _is_loopback(args.host):
+    port = int(sock.getsockname()[1])
+    if _is_loopback(args.host):
+        url = _http_url(args.host, port)
+        browser = _hub_origin() + Server.browser_url_for(port, url)
+    else:
+        url = browser = public_url(args.host, port)
         print(
             f"warning: listening on {args.host}: anyone on your network can log in as the demo users"
         )
+    if port_note:
+        print(f"note: listening on {port_note}: {port}")
     print(
         "\n".join(
             _settings_lines(
-                settings, url, "JWT_COURSE_SECRET_KEY" in os.environ, bool(args.private_key_file)
+                settings,
+                url,
+                "JWT_COURSE_SECRET_KEY" in os.environ,
+                bool(args.private_key_file),
+                browser_url=browser,
             )
         ),
         flush=True,
@@ -190,8 +276,6 @@ def _check_os_call(what: str, call: Callable[[], None], failing: str, fix: str) 
 
 
 def _check_port() -> Check:
-    import socket
-
     def listen() -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.bind(("127.0.0.1", 0))
@@ -203,6 +287,86 @@ def _check_port() -> Check:
         failing="cannot listen on 127.0.0.1",
         fix="check the firewall or sandbox",
     )
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _check_course_ports() -> Check:
+    # Informational: neither port has to be free, but a learner should know what happens.
+    notes = []
+    for port, who, then in (
+        (DEFAULT_PORT, "`jwt-course serve`", "it will pick a free port and print it"),
+        (8888, "JupyterLab", "it will take the next free one (see the URL it prints)"),
+    ):
+        if _port_in_use(port):
+            notes.append(f"{port} is in use, so {who}: {then}")
+        else:
+            notes.append(f"{port} free for {who}")
+    return Check("the course's usual ports (" + "; ".join(notes) + ")", True, "")
+
+
+def _check_jupyterlab(timeout: float = 60) -> Check:
+    """Start JupyterLab for real (headless, a free loopback port) and ask it for its status."""
+    what = "JupyterLab starts and answers (jupyter lab on a free loopback port)"
+    import time
+
+    import httpx
+
+    try:
+        import jupyterlab  # noqa: F401
+    except ImportError:
+        return Check(what, False, "JupyterLab is not installed: run `make lab` from the course folder")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    token = os.urandom(16).hex()
+    with tempfile.TemporaryDirectory(prefix="jwt-course-doctor-") as scratch:
+        command = [
+            sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={scratch}",
+            f"--IdentityProvider.token={token}", "--LabApp.news_url=",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            command.append("--allow-root")
+        env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(Path(scratch) / "runtime")}
+        log = Path(scratch) / "lab.log"
+        with log.open("wb") as out:
+            lab = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=scratch)
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and lab.poll() is None:
+                try:
+                    answer = httpx.get(
+                        f"http://127.0.0.1:{port}/api/status", params={"token": token},
+                        timeout=2, trust_env=False,
+                    )
+                    if answer.status_code == 200:
+                        page = httpx.get(
+                            f"http://127.0.0.1:{port}/lab", params={"token": token},
+                            timeout=10, trust_env=False,
+                        )
+                        ok = page.status_code == 200 and "jupyter-config-data" in page.text
+                        return Check(what, ok, "" if ok else f"/lab answered {page.status_code}: run `make lab` again")
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)
+            last = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            state = f"exited with {lab.returncode}" if lab.poll() is not None else f"no answer in {timeout:g} s"
+            return Check(what, False, f"jupyter lab {state} ({last[0][:200]}): run `make lab` and read its log")
+        finally:
+            lab.terminate()
+            try:
+                lab.wait(10)
+            except subprocess.TimeoutExpired:
+                lab.kill()
+                lab.wait()
 
 
 def _check_round_trip() -> Check:
@@ -268,7 +432,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     folder: Path = args.course_dir
     probes: list[Callable[[], Check]] = [
         _check_kernel,
+        _check_jupyterlab,
         _check_port,
+        _check_course_ports,
         _check_round_trip,
         lambda: _check_writable(folder),
         lambda: _check_notebooks(folder),

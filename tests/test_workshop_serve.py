@@ -1,0 +1,118 @@
+"""`jwt-course serve` on shared machines and hubs, and doctor's JupyterLab and port checks."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from jwt_course.workshop import DEFAULT_PORT, _check_course_ports, _check_jupyterlab, _pick_port, public_url
+
+
+def first_lines(*args: str, env: dict[str, str] | None = None) -> str:
+    """Run `jwt-course serve ARGS` until it is ready, stop it, return what it printed."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jwt_course", "serve", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, **(env or {})},
+    )
+    printed = []
+    try:
+        for line in proc.stdout:
+            printed.append(line)
+            if line.startswith("Press Ctrl+C") or line.startswith("error"):
+                break
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    return "".join(printed)
+
+
+def test_a_wildcard_address_is_never_printed_as_the_address_to_open():
+    for host in ("0.0.0.0", "::"):
+        url = public_url(host, 8123)
+        assert url.endswith(":8123") and "0.0.0.0" not in url and "[::]" not in url
+
+
+def test_a_specific_public_address_is_printed_as_given():
+    assert public_url("192.168.1.5", 8000) == "http://192.168.1.5:8000"
+    assert public_url("fd00::5", 8000) == "http://[fd00::5]:8000"
+
+
+def test_serve_public_prints_the_network_address_not_0_0_0_0():
+    text = first_lines("--host", "0.0.0.0", "--public", "--port", "0")
+    url = re.search(r"url +(\S+)", text).group(1)
+    assert not url.startswith("http://0.0.0.0") and re.fullmatch(r"http://\S+:\d+", url)
+    assert "listening on 0.0.0.0" in text  # the warning still says what was bound
+
+
+def test_no_port_falls_back_to_a_free_one_when_8000_is_taken():
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", DEFAULT_PORT))
+        holder.listen(1)
+    except OSError:
+        pass  # someone else holds it: taken either way
+    try:
+        sock, note = _pick_port("127.0.0.1", None)
+        with sock:
+            assert sock.getsockname()[1] != DEFAULT_PORT and "8000 is in use" in note
+    finally:
+        holder.close()
+
+
+def test_no_port_on_a_jupyterhub_is_a_free_port(monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/alice/")
+    sock, note = _pick_port("127.0.0.1", None)
+    with sock:
+        assert sock.getsockname()[1] != DEFAULT_PORT and "JupyterHub" in note
+
+
+def test_an_explicit_port_is_used_as_given():
+    sock, note = _pick_port("127.0.0.1", 0)
+    with sock:
+        assert note == ""
+
+
+def test_serve_on_a_hub_prints_the_proxied_docs_link():
+    text = first_lines("--port", "0", env={"JUPYTERHUB_SERVICE_PREFIX": "/user/alice/"})
+    port = re.search(r"url +http://127\.0\.0\.1:(\d+)", text).group(1)
+    assert f"docs         /user/alice/proxy/{port}/docs" in text
+    assert f"browser      /user/alice/proxy/{port}/" in text
+
+
+def test_serve_on_a_hub_with_a_public_url_prints_a_full_link():
+    env = {"JUPYTERHUB_SERVICE_PREFIX": "/user/alice/", "JUPYTERHUB_PUBLIC_URL": "https://hub.example.org/user/alice/"}
+    text = first_lines("--port", "0", env=env)
+    assert re.search(r"docs +https://hub\.example\.org/user/alice/proxy/\d+/docs", text)
+
+
+def test_doctor_starts_jupyterlab_for_real():
+    check = _check_jupyterlab()
+    assert check.ok, check.fix
+
+
+def test_doctor_reports_a_jupyterlab_that_cannot_start(tmp_path, monkeypatch):
+    # a user config that stops the server at start-up (as a broken extension or install would)
+    (tmp_path / "jupyter_server_config.py").write_text("raise SystemExit('broken on purpose')\n")
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
+    check = _check_jupyterlab(timeout=60)
+    assert not check.ok and "exited with" in check.fix and "make lab" in check.fix
+
+
+def test_doctor_says_what_happens_when_the_usual_ports_are_taken():
+    with socket.socket() as holder:
+        try:
+            holder.bind(("127.0.0.1", DEFAULT_PORT))
+        except OSError:
+            pytest.skip("port 8000 is held by another process")
+        check = _check_course_ports()
+    assert check.ok and "8000 is in use" in check.what and "free port" in check.what
