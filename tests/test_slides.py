@@ -285,6 +285,46 @@ def test_lesson_has_speaker_notes_that_reach_the_deck(path, decks):
 # ---------------------------------------------------------------------------- preparing a deck
 
 
+class _Body(HTMLParser):
+    """The text of a deck's slides outside speaker notes, scripts and styles."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self._hidden = 0
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("aside", "script", "style") or self._hidden:
+            self._hidden += tag not in ("br", "img", "hr", "input", "meta", "link")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._hidden and tag not in ("br", "img", "hr", "input", "meta", "link"):
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.text.append(data)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids)
+def test_no_instructor_note_shows_in_a_slide_body(path, decks):
+    body = " ".join(" ".join(_Body(decks[path.name].read_text()).text).split())
+    assert "Instructor note" not in body
+    for cell in _notes_cells(nbformat.read(path, as_version=4)):
+        sentence = _plain(cell.source)[:80]
+        assert sentence not in body, f"{path.name}: note {cell.id} shows on a slide"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids)
+def test_every_heading_opens_its_slide(path):
+    for cell in _slides.prepare(nbformat.read(path, as_version=4)).cells:
+        if cell.cell_type == "markdown" and cell.metadata.slideshow.slide_type != "notes":
+            later = [h for h in _slides._headings("\n".join(cell.source.splitlines()[1:]))]
+            assert not later, f"{path.name}: cell {cell.id} holds a heading after its first line: {later}"
+
+
+
 def _types(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
     return [(cell.source.split("\n")[0], cell.metadata.slideshow.slide_type) for cell in nb.cells]
 
