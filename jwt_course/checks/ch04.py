@@ -1,19 +1,25 @@
 """Chapter 04: refresh-token rotation with reuse detection, a denylist check, a race-free client.
 
-q1 drives the learner's ``RefreshStore`` class through a scripted story (two devices,
-a rotation chain, a replayed token). q2 calls ``is_revoked`` on a real SQLite
-denylist built by :func:`new_denylist`. q3 runs the learner's ``httpx.Auth`` class
-against the course's demo API (:func:`jwt_course.server.create_app` under
-:func:`jwt_course.serve`, on a hand-moved clock), with the race forced by
-:class:`jwt_course.client.BurstGate`.
+Every checker is a table of cases (:mod:`jwt_course.checks.cases`) run in order on one
+subject, the way the lesson's app uses the answer. q1 drives one ``RefreshStore`` through a
+story (two devices, a rotation chain, a replayed token, a second store). q2 calls
+``is_revoked`` on a real SQLite denylist built by :func:`new_denylist`, with hostile ids.
+q3 runs one instance of the learner's ``httpx.Auth`` class for many requests against the
+course's demo API (:func:`jwt_course.server.create_app` under :func:`jwt_course.serve`, on a
+hand-moved clock), with concurrent refreshes forced by :class:`jwt_course.client.BurstGate`;
+every request the server receives is recorded, and the messages say what it received.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import inspect
+import json
 import sqlite3
-from collections.abc import Callable, Iterator
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
@@ -21,7 +27,8 @@ from typing import Any
 
 import httpx
 
-from . import Exercise, Failure, NotSolved
+from . import Failure, NotSolved
+from .cases import Case, Expect, Outcome, Raises, TableExercise, short
 
 __all__ = ["TokenRejected", "deny", "new_denylist", "q1", "q2", "q3"]
 
@@ -30,139 +37,183 @@ class TokenRejected(Exception):
     """A refresh token the store refuses (unknown, used, or of a revoked family)."""
 
 
-def _show(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+class _Seen(dict):  # type: ignore[type-arg]
+    """A scenario's report; it reads as its ``seen`` entry in a counter-example ("returned <seen>")."""
+
+    def __repr__(self) -> str:
+        return str(self.get("seen", "?"))
+
+
+class _Report(Expect):
+    """A scenario's report, read by ``diagnose`` (a problem in words, or "" when all is well)."""
+
+    def __init__(self, diagnose: Callable[[Any], str], wanted: str) -> None:
+        self.diagnose = diagnose
+        self.wanted = wanted
+        self.problem = ""
+
+    def accepts(self, outcome: Outcome) -> bool:
+        self.problem = ""
+        if outcome.raised:
+            return False
+        self.problem = self.diagnose(outcome.value)
+        return not self.problem
+
+    def describe(self) -> str:
+        return self.wanted + (f"; what happened: {self.problem}" if self.problem else "")
 
 
 # -- q1 ------------------------------------------------------------------------
 
 
-class RotationStore(Exercise):
+class _Story:
+    """One store, used the way the auth server uses it, and the jtis it handed out."""
+
+    def __init__(self, store_class: Any) -> None:
+        self.store_class = store_class
+        self.store = store_class()
+        self.jti: dict[str, str] = {}
+
+    def issue(self, family: str, name: str) -> str:
+        jti = self.store.issue(family)
+        if isinstance(jti, str) and jti:
+            self.jti[name] = jti
+        return jti
+
+    def rotate(self, old: str, name: str) -> str:
+        jti = self.store.rotate(self.jti[old])
+        if isinstance(jti, str) and jti:
+            self.jti[name] = jti
+        return jti
+
+
+class _NewJti(Expect):
+    """Returns a non-empty str that no earlier call returned."""
+
+    def __init__(self, story: _Story, name: str) -> None:
+        self.story = story
+        self.name = name
+        self.problem = ""
+
+    def accepts(self, outcome: Outcome) -> bool:
+        self.problem = ""
+        if outcome.raised:
+            return False
+        jti = outcome.value
+        if not isinstance(jti, str) or not jti:
+            self.problem = "a jti is a non-empty string"
+            return False
+        earlier = [name for name, value in self.story.jti.items() if value == jti and name != self.name]
+        if earlier:
+            self.problem = f"it is the same as {earlier[0]}: every jti must be new"
+            return False
+        return True
+
+    def describe(self) -> str:
+        return "return a new jti (a non-empty string)" + (f"; {self.problem}" if self.problem else "")
+
+
+class _Bool(Expect):
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def accepts(self, outcome: Outcome) -> bool:
+        return not outcome.raised and outcome.value is self.value
+
+    def describe(self) -> str:
+        return f"return {self.value} (a real bool: True or False, never None)"
+
+
+_REJECT = Raises((TokenRejected,), "raise TokenRejected")
+
+
+class RotationStore(TableExercise):
     """Refresh-token families: rotate on use, revoke the family on reuse."""
 
     label = "q1"
     name = "RefreshStore"
     hints = (
         "Keep three things: which family each jti belongs to (dict jti -> family), the one usable jti "
-        "of each family (dict family -> jti), and the revoked families (a set). Make jtis with "
-        "secrets.token_urlsafe(8).",
+        "of each family (dict family -> jti), and the revoked families (a set). Create them in __init__ "
+        "(on self), so that two stores share nothing. Make jtis with secrets.token_urlsafe(8).",
         "rotate(jti): unknown jti -> raise TokenRejected. Family revoked -> raise TokenRejected. jti is "
         "not the family's current one -> it was used before: add the family to the revoked set, THEN raise.",
-        "Otherwise make a new jti, record its family, make it the family's current one and return it.",
+        "Otherwise make a new jti, record its family, make it the family's current one and return it. "
+        "is_revoked returns `family in self.revoked`: True or False.",
     )
-    solution_code = '''
-class RefreshStore:
-    def __init__(self) -> None:
-        self.family_of: dict[str, str] = {}   # jti -> family
-        self.current: dict[str, str] = {}     # family -> the one usable jti
-        self.revoked: set[str] = set()
 
-    def _new_jti(self, family: str) -> str:
-        jti = secrets.token_urlsafe(8)
-        self.family_of[jti] = family
-        self.current[family] = jti
-        return jti
-
-    def issue(self, family: str) -> str:
-        return self._new_jti(family)
-
-    def rotate(self, jti: str) -> str:
-        family = self.family_of.get(jti)
-        if family is None:
-            raise TokenRejected("unknown refresh token")
-        if family in self.revoked:
-            raise TokenRejected("this login was revoked")
-        if self.current[family] != jti:        # used before: stolen, or the thief came first
-            self.revoked.add(family)
-            raise TokenRejected("refresh token reuse: the whole family is revoked")
-        return self._new_jti(family)
-
-    def is_revoked(self, family: str) -> bool:
-        return family in self.revoked
-'''
-
-    def verify(self, answer: Any) -> None:
+    @contextmanager
+    def subject(self, answer: Any) -> Iterator[Any]:
         if not inspect.isclass(answer):
             raise Failure(f"RefreshStore should be a class, got {type(answer).__name__}")
-        store = self.call(answer)
-        phone1 = self._issue(store, "phone")
-        phone2 = self._rotate(store, phone1, "rotate(the phone's first jti)")
-        if phone2 == phone1:
-            raise Failure("rotate(jti) returned the same jti: a rotation must hand out a NEW refresh token")
-        phone3 = self._rotate(store, phone2, "rotate(the phone's second jti)")
-        laptop1 = self._issue(store, "laptop")
-        if laptop1 in (phone1, phone2, phone3):
-            raise Failure("issue('laptop') returned a jti the phone family already uses: jtis must be unique")
-        laptop2 = self._rotate(store, laptop1, "rotate(the laptop's first jti)")
-        if self._revoked(store, "phone") or self._revoked(store, "laptop"):
-            raise Failure("is_revoked(...) is True after normal rotations: nothing was reused yet")
-        self._reject(store, phone1, "replaying the phone's FIRST jti (already used twice over)")
-        if not self._revoked(store, "phone"):
-            raise Failure(
-                "after a used jti was replayed, is_revoked('phone') is False. A used refresh token coming "
-                "back means two parties hold it (the user and a thief): revoke the whole family"
-            )
-        if self._revoked(store, "laptop"):
-            raise Failure("replaying a phone token revoked the laptop's family too: revoke only the family of that jti")
-        self._reject(
-            store, phone3,
-            "the phone's CURRENT jti, after its family was revoked (the thief may hold it: it must die too)",
-        )
-        laptop3 = self._rotate(store, laptop2, "rotate(the laptop's current jti) after the phone family was revoked")
-        self._reject(store, "no-such-jti", "a jti the store never issued")
-        # A replay of the token just used (the thief refreshes first, then Alice does).
-        tablet1 = self._issue(store, "tablet")
-        self._rotate(store, tablet1, "rotate(the tablet's first jti)")
-        self._reject(store, tablet1, "the tablet's first jti presented a second time (right after its rotation)")
-        if not self._revoked(store, "tablet"):
-            raise Failure("presenting the tablet's just-used jti again did not revoke the tablet family")
-        if self._revoked(store, "laptop") or not laptop3:
-            raise Failure("the laptop family should still be alive")
-
-    def _issue(self, store: Any, family: str) -> str:
-        jti = self.call(store.issue, family)
-        if not isinstance(jti, str) or not jti:
-            raise Failure(f"issue({family!r}) returned {_show(jti)}; expected a non-empty string (the jti)")
-        return jti
-
-    def _rotate(self, store: Any, jti: str, what: str) -> str:
         try:
-            new = store.rotate(jti)
-        except TokenRejected as exc:
-            raise Failure(f"{what} raised TokenRejected({str(exc)!r}); that jti is current, so rotate should accept it") from None
+            story = _Story(answer)
         except NotImplementedError:
             raise NotSolved from None
         except Exception as exc:
-            raise Failure(f"{what} raised {type(exc).__name__}: {exc}") from None
-        if new is None or new is Ellipsis:
-            raise NotSolved
-        if not isinstance(new, str) or not new:
-            raise Failure(f"{what} returned {_show(new)}; expected the new jti (a string)")
-        return new
+            raise Failure(f"RefreshStore() raised {type(exc).__name__}: {exc}") from None
+        self._story = story
+        yield story
 
-    def _reject(self, store: Any, jti: str, what: str) -> None:
-        try:
-            result = store.rotate(jti)
-        except TokenRejected:
-            return
-        except Exception as exc:
-            raise Failure(f"for {what}, rotate raised {type(exc).__name__}: {exc}; raise TokenRejected") from None
-        raise Failure(f"for {what}, rotate returned {_show(result)}; it must raise TokenRejected")
+    def cases(self) -> Sequence[Case]:
+        story = self._story
+        issue = "issue(family) starts a family and returns its first jti, a unique non-empty string"
+        rotate = "rotate(jti) with the family's current jti returns the next jti of that family"
+        reuse = "an already used jti raises TokenRejected and first revokes its whole family"
+        revoked = "is_revoked(family) returns True or False: True exactly for the families revoked"
 
-    def _revoked(self, store: Any, family: str) -> bool:
-        try:
-            result = store.is_revoked(family)
-        except Exception as exc:
-            raise Failure(f"is_revoked({family!r}) raised {type(exc).__name__}: {exc}") from None
-        if result is None:
-            raise NotSolved
-        if not isinstance(result, bool):
-            raise Failure(f"is_revoked({family!r}) returned {_show(result)}; return True or False")
-        return result
+        def new(name: str, act: Callable[[_Story], Any], requirement: str, shown: str) -> Case:
+            return Case(requirement, _NewJti(story, name), act=act, shown=shown)
+
+        return [
+            new("the phone's first jti", lambda s: s.issue("phone", "the phone's first jti"), issue, "issue('phone')"),
+            new("the phone's second jti", lambda s: s.rotate("the phone's first jti", "the phone's second jti"),
+                rotate, "rotate(<the phone's first jti>)"),
+            new("the phone's third jti", lambda s: s.rotate("the phone's second jti", "the phone's third jti"),
+                rotate, "rotate(<the phone's second jti>)"),
+            new("the laptop's first jti", lambda s: s.issue("laptop", "the laptop's first jti"), issue,
+                "issue('laptop')"),
+            new("the laptop's second jti", lambda s: s.rotate("the laptop's first jti", "the laptop's second jti"),
+                rotate, "rotate(<the laptop's first jti>)"),
+            Case(revoked, _Bool(False), act=lambda s: s.store.is_revoked("phone"),
+                 shown="is_revoked('phone') after normal rotations (nothing reused yet)"),
+            Case(revoked, _Bool(False), act=lambda s: s.store.is_revoked("laptop"), shown="is_revoked('laptop')"),
+            Case(reuse, _REJECT, act=lambda s: s.store.rotate(s.jti["the phone's first jti"]),
+                 shown="rotate(<the phone's FIRST jti, already used>)"),
+            Case(reuse, _Bool(True), act=lambda s: s.store.is_revoked("phone"),
+                 shown="is_revoked('phone') after the phone's used jti came back",
+                 note="a used refresh token coming back means two parties hold it: revoke the whole family"),
+            Case("revoke only the family of the reused jti", _Bool(False), act=lambda s: s.store.is_revoked("laptop"),
+                 shown="is_revoked('laptop') after a PHONE jti was reused"),
+            Case("any jti of a revoked family raises TokenRejected, the family's newest included", _REJECT,
+                 act=lambda s: s.store.rotate(s.jti["the phone's third jti"]),
+                 shown="rotate(<the phone's CURRENT jti>) after its family was revoked",
+                 note="the thief may hold the newest one: it must die too"),
+            new("the laptop's third jti", lambda s: s.rotate("the laptop's second jti", "the laptop's third jti"),
+                "revoke only the family of the reused jti: the laptop still rotates",
+                "rotate(<the laptop's current jti>) after the phone family was revoked"),
+            Case("a jti the store never issued raises TokenRejected (not KeyError: a server answers 401)", _REJECT,
+                 act=lambda s: s.store.rotate("no-such-jti"), shown="rotate('no-such-jti')"),
+            new("the tablet's first jti", lambda s: s.issue("tablet", "the tablet's first jti"), issue,
+                "issue('tablet')"),
+            new("the tablet's second jti", lambda s: s.rotate("the tablet's first jti", "the tablet's second jti"),
+                rotate, "rotate(<the tablet's first jti>)"),
+            Case(reuse, _REJECT, act=lambda s: s.store.rotate(s.jti["the tablet's first jti"]),
+                 shown="rotate(<the tablet's first jti>) a second time, right after its rotation"),
+            Case(reuse, _Bool(True), act=lambda s: s.store.is_revoked("tablet"),
+                 shown="is_revoked('tablet') after its just-used jti came back"),
+            Case(revoked, _Bool(False), act=lambda s: s.store.is_revoked("never-issued"),
+                 shown="is_revoked('never-issued')"),
+            Case("a jti the store never issued raises TokenRejected: two stores share nothing", _REJECT,
+                 act=lambda s: s.store_class().rotate(s.jti["the laptop's third jti"]),
+                 shown="RefreshStore().rotate(<the laptop's current jti, issued by ANOTHER store>)",
+                 note="keep the dicts on self (made in __init__), not on the class"),
+        ]
 
 
 # -- q2 ------------------------------------------------------------------------
+
+_NOW = 1_767_225_600
 
 
 def new_denylist() -> sqlite3.Connection:
@@ -181,7 +232,76 @@ def _rows(db: sqlite3.Connection) -> dict[str, int]:
     return dict(db.execute("SELECT jti, expires_at FROM denylist ORDER BY jti").fetchall())
 
 
-class DenylistCheck(Exercise):
+class _Lookup(Expect):
+    """Returns the bool ``value``; on failure says what the table shows."""
+
+    def __init__(self, db: sqlite3.Connection, jti: str, value: bool) -> None:
+        self.db = db
+        self.jti = jti
+        self.value = value
+        self.problem = ""
+
+    def accepts(self, outcome: Outcome) -> bool:
+        self.problem = ""
+        if outcome.raised:
+            if isinstance(outcome.error, sqlite3.Error):
+                self.problem = "the jti rewrote your SQL: pass values with ? placeholders, never an f-string"
+            return False
+        if not isinstance(outcome.value, bool):
+            self.problem = f"it returned a {type(outcome.value).__name__}; return a bool (e.g. `row is not None`)"
+            return False
+        if outcome.value is self.value:
+            return True
+        rows = _rows(self.db)
+        if self.value and self.jti not in rows:
+            self.problem = (
+                "its row was deleted, though it expires only at now + 600: purge only rows with expires_at <= now "
+                "(the `now` argument, not the wall clock or the token's own exp)"
+            )
+        elif not self.value and any(c in self.jti for c in "%_'"):
+            self.problem = (
+                f"no row has the jti {self.jti!r}: compare with `jti = ?` (LIKE treats % and _ as wildcards; an "
+                "f-string lets a quote rewrite the query)"
+            )
+        return False
+
+    def describe(self) -> str:
+        return f"return {self.value}" + (f": {self.problem}" if self.problem else "")
+
+
+class _Table(Expect):
+    """After the call, the denylist holds exactly ``expected`` rows (of those named)."""
+
+    def __init__(self, db: sqlite3.Connection, keep: Sequence[str], gone: Sequence[str]) -> None:
+        self.db = db
+        self.keep = keep
+        self.gone = gone
+        self.problem = ""
+
+    def accepts(self, outcome: Outcome) -> bool:
+        self.problem = ""
+        if outcome.raised:
+            return False
+        rows = _rows(self.db)
+        lost = [j for j in self.keep if j not in rows]
+        left = [j for j in self.gone if j in rows]
+        if lost:
+            self.problem = (
+                f"the rows {lost} were deleted although their tokens are still valid: removing them brings those "
+                "tokens back to life"
+            )
+        elif left:
+            self.problem = (
+                f"the rows {left} (expires_at <= now) are still there: their tokens are refused by the exp check "
+                "anyway, so delete them (expires_at <= now), or the table grows with every logout forever"
+            )
+        return not self.problem
+
+    def describe(self) -> str:
+        return "leave exactly the rows of tokens that have not expired" + (f": {self.problem}" if self.problem else "")
+
+
+class DenylistCheck(TableExercise):
     """is_revoked(db, claims, now): look up the jti, purging rows that expired."""
 
     label = "q2"
@@ -189,78 +309,67 @@ class DenylistCheck(Exercise):
     hints = (
         "Two statements: first `DELETE FROM denylist WHERE expires_at <= ?` with now, then "
         "`SELECT 1 FROM denylist WHERE jti = ?` with claims['jti'].",
-        "Pass values as parameters (the `?` placeholders), never with an f-string; return "
-        "`row is not None` so the answer is a real bool.",
+        "Pass values as parameters (the `?` placeholders), never with an f-string, and compare with `=` "
+        "(not LIKE); return `row is not None` so the answer is a real bool.",
     )
-    solution_code = '''
-def is_revoked(db: sqlite3.Connection, claims: dict, now: int) -> bool:
-    # A row may go once its token has expired: the exp check refuses that token anyway.
-    db.execute("DELETE FROM denylist WHERE expires_at <= ?", (now,))
-    row = db.execute("SELECT 1 FROM denylist WHERE jti = ?", (claims["jti"],)).fetchone()
-    return row is not None
-'''
 
-    def verify(self, answer: Any) -> None:
-        with contextlib.closing(new_denylist()) as db:
-            self._verify(answer, db)
+    @contextmanager
+    def subject(self, answer: Any) -> Iterator[Any]:
+        with super().subject(answer) as fn, contextlib.closing(new_denylist()) as db:
+            deny(db, "logged-out", _NOW + 600)
+            deny(db, "expired-long-ago", _NOW - 3600)
+            deny(db, "expires-right-now", _NOW)
+            self._db = db
+            yield fn
 
-    def _verify(self, answer: Any, db: sqlite3.Connection) -> None:
-        now = 1_767_225_600
-        deny(db, "logged-out", now + 600)
-        deny(db, "expired-long-ago", now - 3600)
-        deny(db, "expires-right-now", now)
-        cases: list[tuple[dict[str, Any], bool, str]] = [
-            ({"jti": "logged-out", "exp": now + 600}, True, "a token logged out 5 minutes ago (expires in 10)"),
-            ({"jti": "still-fine", "exp": now + 900}, False, "a token that was never logged out"),
-            ({"jti": "x' OR '1'='1", "exp": now + 900}, False, "a jti containing a quote"),
+    def cases(self) -> Sequence[Case]:
+        db = self._db
+        lookup = "True if claims['jti'] is on the denylist, else False (a real bool)"
+        exact = "look up exactly claims['jti'] (with ? placeholders and =): quotes and LIKE wildcards are data"
+
+        def ask(jti: str, exp: int, now: int = _NOW) -> Callable[[Any], Any]:
+            return lambda fn: fn(db, {"jti": jti, "exp": exp}, now)
+
+        def bulk(fn: Any) -> Any:
+            for i in range(1000):
+                deny(db, f"bulk-{i:04d}", _NOW + 600 + (i * 900) // 1000)
+            fn(db, {"jti": "bulk-0999", "exp": _NOW + 1499}, _NOW + 1200)
+            return len(_rows(db))
+
+        expected_size = sum(1 for i in range(1000) if _NOW + 600 + (i * 900) // 1000 > _NOW + 1200)
+        return [
+            Case(lookup, _Lookup(db, "logged-out", True), act=ask("logged-out", _NOW + 600),
+                 shown="is_revoked(db, {'jti': 'logged-out', 'exp': now + 600}, now)",
+                 note="logged out 5 minutes ago, expires in 10"),
+            Case(lookup, _Lookup(db, "still-fine", False), act=ask("still-fine", _NOW + 900),
+                 shown="is_revoked(db, {'jti': 'still-fine', ...}, now) (never logged out)"),
+            Case(exact, _Lookup(db, "x' OR '1'='1", False), act=ask("x' OR '1'='1", _NOW + 900),
+                 shown="is_revoked(db, {'jti': \"x' OR '1'='1\", ...}, now)"),
+            Case(exact, _Lookup(db, "%", False), act=ask("%", _NOW + 900),
+                 shown="is_revoked(db, {'jti': '%', ...}, now)"),
+            Case(exact, _Lookup(db, "logged_out", False), act=ask("logged_out", _NOW + 900),
+                 shown="is_revoked(db, {'jti': 'logged_out', ...}, now) (an underscore, not the hyphen)"),
+            Case("first delete every row whose expires_at <= now, and only those",
+                 _Table(db, keep=["logged-out"], gone=["expired-long-ago", "expires-right-now"]),
+                 act=ask("still-fine", _NOW + 900), shown=f"the table after is_revoked(..., now={_NOW})"),
+            Case(lookup, _Lookup(db, "logged-out", True), act=ask("logged-out", _NOW + 600, _NOW + 599),
+                 shown="is_revoked(db, {'jti': 'logged-out', 'exp': now + 600}, now + 599)",
+                 note="one second before it expires, it is still revoked"),
+            Case("the purge keeps the table small: exactly the tokens that have not expired stay",
+                 _SizeIs(expected_size), act=bulk,
+                 shown="1000 logouts expiring between now+600 and now+1500, then is_revoked(..., now+1200); rows left"),
         ]
-        for claims, expected, what in cases:
-            got = self.call(answer, db, dict(claims), now)
-            if not isinstance(got, bool):
-                raise Failure(f"for {what}, is_revoked returned {_show(got)}; return True or False (a bool)")
-            if got != expected:
-                extra = (
-                    " (build the query with ? placeholders: an f-string lets the jti rewrite your SQL)"
-                    if "'" in claims["jti"] else ""
-                )
-                if expected and claims["jti"] not in _rows(db):
-                    extra = (
-                        f": its row was deleted, though it expires only at now + {claims['exp'] - now}. "
-                        "Purge only rows with expires_at <= now"
-                    )
-                raise Failure(f"for {what} (jti {claims['jti']!r}), is_revoked returned {got}, expected {expected}{extra}")
-        left = _rows(db)
-        if "logged-out" not in left:
-            raise Failure(
-                f"after is_revoked(..., now={now}) the row for 'logged-out' (expires_at = now + 600) was deleted: "
-                "that token is still valid, so removing the row would bring it back to life"
-            )
-        for jti in ("expired-long-ago", "expires-right-now"):
-            if jti in left:
-                raise Failure(
-                    f"after is_revoked(..., now={now}) the row {jti!r} (expires_at = {_rows_expiry(jti, now)}) is "
-                    "still there. Its token has expired (exp <= now), so the signature check refuses it anyway: "
-                    "delete it, or the table grows with every logout forever"
-                )
-        got = self.call(answer, db, {"jti": "logged-out", "exp": now + 600}, now + 599)
-        if got is not True:
-            raise Failure(f"at now + 599 the 'logged-out' token is still within its lifetime; is_revoked returned {got}")
-        # Bounded: 1000 logouts spread over 15 minutes; 10 minutes later about a third are left.
-        for i in range(1000):
-            deny(db, f"bulk-{i:04d}", now + 600 + (i * 900) // 1000)
-        later = now + 1200
-        self.call(answer, db, {"jti": "bulk-0999", "exp": now + 1499}, later)
-        size = len(_rows(db))
-        expected_size = sum(1 for i in range(1000) if now + 600 + (i * 900) // 1000 > later)
-        if size != expected_size:
-            raise Failure(
-                f"after 1000 logouts (expiring between now+600 and now+1500) and a check at now+1200, the table "
-                f"holds {size} rows; expected {expected_size} (exactly the tokens that have not expired yet)"
-            )
 
 
-def _rows_expiry(jti: str, now: int) -> str:
-    return "now - 3600" if jti == "expired-long-ago" else "now"
+class _SizeIs(Expect):
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def accepts(self, outcome: Outcome) -> bool:
+        return not outcome.raised and outcome.value == self.size
+
+    def describe(self) -> str:
+        return f"leave {self.size} rows (the tokens that have not expired yet)"
 
 
 # -- q3 ------------------------------------------------------------------------
@@ -278,16 +387,75 @@ class _Clock:
         return self.now
 
 
+def _jti(token: str) -> str:
+    try:
+        payload = token.split(".")[1]
+        return str(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))).get("jti", token))
+    except (IndexError, ValueError, AttributeError):
+        return token
+
+
+class _Recorder:
+    """ASGI middleware: records every request's path, status and (for /refresh) the refresh token's jti."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+        self.seen: list[tuple[str, int, str]] = []
+
+    def clear(self) -> None:
+        with self.lock:
+            self.seen = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = bytearray()
+
+        async def tee_receive() -> Any:
+            message = await receive()
+            if message["type"] == "http.request":
+                body.extend(message.get("body", b""))
+            return message
+
+        async def tee_send(message: Any) -> None:
+            if message["type"] == "http.response.start":  # recorded before the client can see the answer
+                self._record(scope["path"], int(message["status"]), bytes(body))
+            await send(message)
+
+        await self.app(scope, tee_receive, tee_send)
+
+    def _record(self, path: str, status: int, body: bytes) -> None:
+        sent = ""
+        if path == "/refresh":
+            try:
+                sent = _jti(str(json.loads(body).get("refresh_token", "")))
+            except (ValueError, AttributeError):
+                sent = "?"
+        with self.lock:
+            self.seen.append((path, status, sent))
+
+    def refreshes(self) -> list[tuple[int, str]]:
+        with self.lock:
+            return [(status, sent) for path, status, sent in self.seen if path == "/refresh"]
+
+    def count(self, path: str) -> int:
+        with self.lock:
+            return sum(1 for p, _, _ in self.seen if p == path)
+
+
 @contextmanager
-def _race_server() -> Iterator[tuple[Any, Any, _Clock]]:
+def _race_server() -> Iterator[tuple[Any, Any, _Recorder, _Clock]]:
     from ..client import BurstGate
     from ..server import Settings, create_app
     from ..serving import serve
 
     clock = _Clock()
     gate = BurstGate(create_app(Settings(secret_key=_SECRET, clock=clock)), wave_timeout=1.0)
-    with serve(gate) as server:
-        yield server, gate, clock
+    recorder = _Recorder(gate)
+    with serve(recorder) as server:
+        yield server, gate, recorder, clock
 
 
 def _login(server: Any) -> dict[str, Any]:
@@ -296,7 +464,73 @@ def _login(server: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
-class RaceFreeClient(Exercise):
+def _refresh_story(refreshes: list[tuple[int, str]]) -> str:
+    """What the server received at /refresh, in words."""
+    if not refreshes:
+        return "no refresh request"
+    tokens = len({sent for _, sent in refreshes})
+    answers = Counter(status for status, _ in refreshes)
+    said = ", ".join(f"{n} x {status}" for status, n in sorted(answers.items()))
+    carrying = (
+        "all carrying the same refresh token" if tokens == 1 and len(refreshes) > 1
+        else f"carrying {tokens} different refresh tokens" if len(refreshes) > 1 else ""
+    )
+    return f"{len(refreshes)} refresh request(s){' ' + carrying if carrying else ''}, answered {said}"
+
+
+class _Env:
+    """The server, gate, recorder, clock and thread pool q3's cases share."""
+
+    def __init__(self, answer: Any, server: Any, gate: Any, recorder: _Recorder, clock: _Clock,
+                 pool: ThreadPoolExecutor) -> None:
+        self.answer = answer
+        self.server = server
+        self.gate = gate
+        self.recorder = recorder
+        self.clock = clock
+        self.pool = pool
+        self.auth: Any = None
+
+    def new_auth(self, pair: dict[str, Any] | None = None) -> None:
+        self.auth = self.answer(pair or _login(self.server), "/refresh")
+
+    def me(self, count: int, what: str) -> list[int]:
+        client = httpx.Client(base_url=self.server.url, auth=self.auth, timeout=5)
+        try:
+            futures = [self.pool.submit(lambda: client.get("/me").status_code) for _ in range(count)]
+            try:
+                return [future.result(timeout=_LIMIT_S) for future in futures]
+            except FutureTimeout:
+                self.server.stop()  # ends a request loop: its next request fails to connect
+                raise Failure(
+                    f"{what} did not finish within {_LIMIT_S:g} s: does your client keep refreshing in a loop? "
+                    "Refresh at most once per request"
+                ) from None
+            except httpx.TooManyRedirects:
+                raise Failure(
+                    f"{what}: httpx gave up after more than 20 requests in one auth flow (TooManyRedirects): your "
+                    "client keeps refreshing in a loop. Refresh at most once per request"
+                ) from None
+            except httpx.ResponseNotRead:
+                raise Failure(
+                    f"{what}: the request raised ResponseNotRead: call `answer.read()` on the refresh answer before "
+                    "`answer.json()` (sync_auth_flow does not read bodies for you)"
+                ) from None
+            except Exception as exc:
+                raise Failure(f"{what}: the request raised {type(exc).__name__}: {exc}") from None
+        finally:
+            client.close()
+
+    def report(self, statuses: list[int], refreshes: list[tuple[int, str]] | None = None, **extra: Any) -> _Seen:
+        if refreshes is None:
+            refreshes = self.recorder.refreshes()
+        answers = ", ".join(f"{n} x {status}" for status, n in sorted(Counter(statuses).items()))
+        seen = f"<{answers}, after {len(refreshes)} refresh request(s)>"
+        return _Seen({"statuses": statuses, "refreshes": refreshes, "me": self.recorder.count("/me"),
+                      "seen": seen, **extra})
+
+
+class RaceFreeClient(TableExercise):
     """A refreshing httpx auth class whose concurrent requests refresh only once."""
 
     label = "q3"
@@ -306,48 +540,27 @@ class RaceFreeClient(Exercise):
         "only if `self.tokens is sent` (nobody refreshed meanwhile) do the refresh yourself.",
         "Inside `with self.lock:` you may yield the refresh request: `answer = yield httpx.Request('POST', "
         "request.url.join(self.refresh_url), json={'refresh_token': sent['refresh_token']})`, then "
-        "`answer.read()`; on a non-200 just `return` (the caller gets that 401: no loop).",
+        "`answer.read()`; on a non-200 just `return` (the caller gets that 401: no loop, no retry).",
         "After the `with` block, set the header from the current `self.tokens` and `yield request` once more: "
         "a request that waited finds the new pair already there and simply retries with it.",
     )
-    solution_code = '''
-class SafeRefreshingAuth(httpx.Auth):
-    requires_request_body = True
 
-    def __init__(self, tokens: dict, refresh_url: str) -> None:
-        self.tokens = dict(tokens)
-        self.refresh_url = refresh_url
-        self.lock = threading.Lock()
-
-    def sync_auth_flow(self, request):
-        with self.lock:
-            sent = self.tokens
-        request.headers["Authorization"] = f"Bearer {sent['access_token']}"
-        response = yield request
-        if response.status_code != 401:
-            return
-        with self.lock:
-            if self.tokens is sent:            # nobody refreshed since we sent: our turn
-                answer = yield httpx.Request(
-                    "POST", request.url.join(self.refresh_url),
-                    json={"refresh_token": sent["refresh_token"]},
-                )
-                answer.read()
-                if answer.status_code != 200:
-                    return                     # refresh refused: hand its 401 back, no loop
-                self.tokens = answer.json()
-            current = self.tokens
-        request.headers["Authorization"] = f"Bearer {current['access_token']}"
-        yield request
-'''
-
-    def verify(self, answer: Any) -> None:
+    @contextmanager
+    def subject(self, answer: Any) -> Iterator[Any]:
         if not (inspect.isclass(answer) and issubclass(answer, httpx.Auth)):
-            raise Failure(f"SafeRefreshingAuth should be a class derived from httpx.Auth, got {_show(answer)}")
-        probe_tokens = {"access_token": "probe-access", "refresh_token": "probe-refresh"}
-        auth_class: Any = answer
+            raise Failure(f"SafeRefreshingAuth should be a class derived from httpx.Auth, got {short(answer)}")
+        self._probe(answer)
+        with _race_server() as (server, gate, recorder, clock), ThreadPoolExecutor(_BURST) as pool:
+            try:
+                yield _Env(answer, server, gate, recorder, clock, pool)
+            finally:
+                gate.disarm()
+
+    @staticmethod
+    def _probe(answer: Any) -> None:
+        tokens = {"access_token": "probe-access", "refresh_token": "probe-refresh"}
         try:
-            probe: Any = auth_class(dict(probe_tokens), "http://127.0.0.1/refresh").sync_auth_flow(
+            probe = answer(dict(tokens), "http://127.0.0.1/refresh").sync_auth_flow(
                 httpx.Request("GET", "http://127.0.0.1/me")
             )
         except NotImplementedError:
@@ -359,99 +572,112 @@ class SafeRefreshingAuth(httpx.Auth):
         if not inspect.isgenerator(probe):
             raise Failure("sync_auth_flow must be a generator: `response = yield request`")
         probe.close()
-        with _race_server() as (server, gate, clock), ThreadPoolExecutor(_BURST) as pool:
-            try:
-                self._scenarios(answer, server, gate, clock, pool)
-            finally:
-                gate.disarm()
 
-    def _scenarios(self, answer: Any, server: Any, gate: Any, clock: _Clock, pool: ThreadPoolExecutor) -> None:
-        def me(client: httpx.Client) -> int:
-            return client.get("/me").status_code
+    def cases(self) -> Sequence[Case]:
+        def valid(env: _Env) -> _Seen:
+            env.recorder.clear()
+            env.new_auth()
+            return env.report(env.me(2, "two requests with a valid token"))
 
-        # 1. A valid token: no refresh.
-        gate.clear()  # not armed: nothing is held, refreshes are counted
-        auth = answer(_login(server), "/refresh")
-        statuses = self._run(pool, server, auth, [me] * 2, "two requests with a valid token")
-        if statuses != [200, 200] or gate.refreshes:
-            raise Failure(
-                f"two requests with a valid access token: statuses {statuses}, {gate.refreshes} refresh request(s); "
-                "expected [200, 200] and no refresh"
-            )
-        # 2. An expired token: one refresh, one retry.
-        clock.now += 900
-        statuses = self._run(pool, server, auth, [me], "one request with an expired access token")
-        if statuses != [200] or gate.refreshes != 1:
-            raise Failure(
-                f"one request with an expired access token: status {statuses[0]}, {gate.refreshes} refresh "
-                "request(s); expected one refresh and then 200 (send the request again with the new token)"
-            )
-        # 3. A revoked session: the refresh fails, the 401 comes back, no loop.
-        gate.clear()
-        pair = _login(server)
-        httpx.post(f"{server.url}/logout", headers={"Authorization": f"Bearer {pair['access_token']}"}, timeout=5)
-        auth = answer(pair, "/refresh")
-        statuses = self._run(pool, server, auth, [me], "a request after logout")
-        if statuses != [401] or gate.refreshes != 1:
-            raise Failure(
-                f"after logout (the refresh token is revoked): status {statuses[0]}, {gate.refreshes} refresh "
-                "request(s); expected exactly one refresh attempt and a 401 for the caller"
-            )
-        # 4. The race: eight requests at once with the same expired token.
-        auth = answer(_login(server), "/refresh")
-        clock.now += 900
-        gate.arm(_BURST)
-        statuses = self._run(pool, server, auth, [me] * _BURST, f"{_BURST} concurrent requests")
-        answers = list(gate.refresh_answers)
-        gate.disarm()
-        if not gate.wave_complete:
-            raise Failure(
-                f"{_BURST} threads sent a request at the same time, but they reached the server one by one: "
-                "does your lock cover the whole request? Hold it only around reading the tokens and refreshing"
-            )
-        if len(answers) > 1:
-            details = [detail for status, detail in answers if status == 401]
-            said = next((d for d in details if "reuse" in d), details[0] if details else "200 twice")
-            alive = self._run(pool, server, auth, [me], "a request after the burst")[0]
-            raise Failure(
-                f"{_BURST} concurrent requests with the same expired access token: the server received "
-                f"{len(answers)} refresh requests carrying one refresh token and answered {said!r}; "
-                f"the next GET /me got {alive}: the user was logged out by their own client. "
-                "Let one refresh run at a time, and skip it when the tokens changed while you waited"
-            )
-        if statuses != [200] * _BURST or len(answers) != 1:
-            raise Failure(
-                f"{_BURST} concurrent requests with an expired token: statuses {sorted(statuses)} with "
-                f"{len(answers)} refresh(es); expected {_BURST} x 200 after exactly one refresh"
-            )
-        after = self._run(pool, server, auth, [me], "a request after the burst")
-        if after != [200]:
-            raise Failure(f"after the burst the next GET /me got {after[0]}; the session should still be alive")
+        def expired(env: _Env) -> _Seen:
+            env.recorder.clear()
+            env.clock.now += 900
+            return env.report(env.me(1, "a request with an expired access token"))
 
-    @staticmethod
-    def _run(
-        pool: ThreadPoolExecutor, server: Any, auth: Any, calls: list[Callable[[httpx.Client], int]], what: str
-    ) -> list[int]:
-        client = httpx.Client(base_url=server.url, auth=auth, timeout=5)
-        try:
-            futures = [pool.submit(call, client) for call in calls]
-            try:
-                return [future.result(timeout=_LIMIT_S) for future in futures]
-            except FutureTimeout:
-                server.stop()  # ends a request loop: its next request fails to connect
-                raise Failure(
-                    f"{what} did not finish within {_LIMIT_S:g} s: does your client keep refreshing in a loop? "
-                    "Refresh at most once per request"
-                ) from None
-            except httpx.TooManyRedirects:
-                raise Failure(
-                    f"{what}: httpx gave up after more than 20 requests in one auth flow "
-                    "(TooManyRedirects): your client keeps refreshing in a loop. Refresh at most once per request"
-                ) from None
-            except Exception as exc:
-                raise Failure(f"{what}: the request raised {type(exc).__name__}: {exc}") from None
-        finally:
-            client.close()
+        def one_refresh(report: _Seen) -> str:
+            if report["statuses"] != [200] or len(report["refreshes"]) != 1:
+                return (
+                    f"status {report['statuses']}, the server saw {_refresh_story(report['refreshes'])}; expected "
+                    "one refresh, then the request sent again with the new access token"
+                )
+            return ""
+
+        def revoked(env: _Env) -> _Seen:
+            pair = _login(env.server)
+            httpx.post(f"{env.server.url}/logout", headers={"Authorization": f"Bearer {pair['access_token']}"},
+                       timeout=5)
+            env.recorder.clear()
+            env.new_auth(pair)
+            return env.report(env.me(1, "a request after logout"))
+
+        def after_logout(report: _Seen) -> str:
+            if report["statuses"] != [401] or len(report["refreshes"]) != 1:
+                return (
+                    f"status {report['statuses']}, the server saw {_refresh_story(report['refreshes'])}; expected "
+                    "exactly one refresh attempt and its 401 handed back"
+                )
+            if report["me"] != 1:
+                return (
+                    f"after the refused refresh the client sent GET /me again ({report['me']} requests in all): on a "
+                    "non-200 refresh answer, `return` (the caller gets the 401), do not retry"
+                )
+            return ""
+
+        def burst(env: _Env) -> _Seen:  # the same client instance as in the cases before
+            env.clock.now += 900
+            env.recorder.clear()
+            env.gate.arm(_BURST)
+            statuses = env.me(_BURST, f"{_BURST} concurrent requests")
+            env.gate.disarm()
+            complete, refreshes = env.gate.wave_complete, env.recorder.refreshes()
+            said = next((detail for status, detail in env.gate.refresh_answers if status != 200 and detail), "")
+            after = env.me(1, "a request after the burst")[0]
+            return env.report(statuses, refreshes, complete=complete, after=after, said=said)
+
+        def burst_ok(report: _Seen) -> str:
+            refreshes = report["refreshes"]
+            if not report["complete"]:
+                return (
+                    f"{_BURST} threads sent a request at the same time, but they reached the server one by one: does "
+                    "your lock cover the whole request? Hold it only around reading the tokens and refreshing"
+                )
+            story = _refresh_story(refreshes) + (f" ({report['said']!r})" if report["said"] else "")
+            if len(refreshes) > 1 and any(status != 200 for status, _ in refreshes):
+                logged_out = (
+                    "; the next GET /me got 401: the user was logged out by their own client"
+                    if report["after"] == 401 else f"; the next GET /me got {report['after']}"
+                )
+                return (
+                    f"the server saw {story}{logged_out}. Let one refresh run at a time, and skip it when the tokens "
+                    "changed while you waited"
+                )
+            if len(refreshes) > 1:
+                return (
+                    f"the server saw {story}: every waiting request refreshed once more after the first one. One "
+                    "expired token needs ONE refresh: skip yours when the tokens changed while you waited"
+                )
+            if report["statuses"] != [200] * _BURST or len(refreshes) != 1:
+                return f"statuses {sorted(report['statuses'])}, the server saw {story}"
+            if report["after"] != 200:
+                return f"after the burst the next GET /me got {report['after']}; the session should still be alive"
+            return ""
+
+        def none_seen(report: _Seen) -> str:
+            if report["statuses"] != [200, 200] or report["refreshes"]:
+                return (
+                    f"statuses {report['statuses']}, the server saw {_refresh_story(report['refreshes'])}; refresh "
+                    "only on a 401"
+                )
+            return ""
+
+        return [
+            Case("send the request with the current access token; no refresh while it is valid",
+                 _Report(none_seen, "get [200, 200] and no refresh request"), act=valid,
+                 shown="one client, two requests with a valid access token"),
+            Case("on a 401, refresh once and send the request again with the new access token",
+                 _Report(one_refresh, "get 200 after exactly one refresh"), act=expired,
+                 shown="the same client, one request after the access token expired"),
+            Case("the same instance keeps working: it refreshes again when the new token expires",
+                 _Report(one_refresh, "get 200 after exactly one refresh"), act=expired,
+                 shown="the same client, 15 minutes later (the refreshed token expired too)"),
+            Case(f"{_BURST} concurrent requests with one expired token: exactly one refresh, every request 200, "
+                 "the session alive",
+                 _Report(burst_ok, f"get {_BURST} x 200 after exactly one refresh"), act=burst,
+                 shown=f"the same client, {_BURST} requests at once from {_BURST} threads with an expired access token"),
+            Case("on a refused refresh, return: the caller gets that 401, no loop and no retry",
+                 _Report(after_logout, "get 401 after one refresh attempt"), act=revoked,
+                 shown="a client whose session was logged out, one request"),
+        ]
 
 
 q1 = RotationStore()
