@@ -44,10 +44,13 @@ help:
 	@echo "make bench      measure serve(), auth overhead, validation costs, handmade vs PyJWT"
 	@echo "make slides     export every lesson to slides/NN_name.slides.html (reveal.js, works offline)"
 
-# Set-up: uv where it is on PATH; else uv installed into the venv from PyPI (it is a wheel);
-# pip as the last resort. Bytecode is compiled at install, or every kernel starts slower.
+# Set-up: uv where it is on PATH; else uv fetched from PyPI (it is one wheel) with the base
+# Python's pip into .venv/uv; pip in the venv as the last resort (or on request: INSTALLER=pip).
+# Bytecode is compiled at install, or every kernel starts slower. The venv is made without pip
+# when uv will install (5 s saved); pip comes in only for the fallback.
 # A Python older than 3.11 stops here with a sentence; a .venv made by another Python
 # (another version, or one that no longer runs) is rebuilt.
+INSTALLER ?= auto
 define SETUP_VENV
 $(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "The course needs Python 3.11 or newer; %s is %d.%d. Install 3.11+ and run: make PYTHON=python3.11 $(MAKECMDGOALS)" % (sys.executable, v[0], v[1]))'
 want=$$($(PYTHON) -c 'import sys; print(*sys.version_info[:2])'); \
@@ -55,15 +58,19 @@ have=$$($(PY) -c 'import sys; print(*sys.version_info[:2])' 2>/dev/null); \
 if [ -e $(VENV) ] && [ "$$want" != "$$have" ]; then \
   echo "$(VENV) was made by another Python ($${have:-one that no longer runs}); rebuilding it"; rm -rf $(VENV); \
 fi
-test -x $(PY) || { if command -v uv >/dev/null 2>&1; then uv venv -q --python "$$(command -v $(PYTHON))" $(VENV); else $(PYTHON) -m venv $(VENV); fi; }
+test -x $(PY) || { if [ "$(INSTALLER)" != pip ] && command -v uv >/dev/null 2>&1; then uv venv -q --python "$$(command -v $(PYTHON))" $(VENV); \
+  else $(PYTHON) -m venv --without-pip $(VENV); fi; }
 endef
 
 # $(call INSTALL,extras): install the project with those extras, pinned by constraints.txt.
 define INSTALL
-if command -v uv >/dev/null 2>&1; then UV=uv; \
-elif [ -x $(VENV)/bin/uv ] || $(PY) -m pip install --quiet uv 2>/dev/null; then UV=$(VENV)/bin/uv; fi; \
+UV=; if [ "$(INSTALLER)" = pip ]; then :; \
+elif command -v uv >/dev/null 2>&1; then UV=uv; \
+elif [ -x $(VENV)/uv/bin/uv ] || PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(VENV)/uv uv >/dev/null 2>&1; then UV=$(VENV)/uv/bin/uv; \
+else echo "uv is not on PATH and could not be fetched from PyPI: installing with pip (slower)"; fi; \
 if [ -n "$$UV" ]; then "$$UV" pip install --quiet --python $(PY) --compile-bytecode -c constraints.txt -e ".[$(1)]"; \
-else $(PY) -m ensurepip --upgrade >/dev/null 2>&1; $(PY) -m pip install --quiet --compile -c constraints.txt -e ".[$(1)]"; fi
+else { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade >/dev/null; } && \
+  PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install --quiet --disable-pip-version-check --compile -c constraints.txt -e ".[$(1)]"; fi
 endef
 
 $(STAMP): pyproject.toml constraints.txt
@@ -87,11 +94,18 @@ $(PROFILE):
 	printf 'c.InteractiveShell.colors = "nocolor"\nc.InteractiveShell.xmode = "Plain"\n' > $@
 	cp $@ $(dir $(PROFILE))ipython_config.py
 
-setup: $(STAMP) $(PROFILE)
+# JupyterLab's own settings for the course's labs: no "receive Jupyter news?" toast and no update
+# check on every fresh lab (a workshop room sees it 30 times); a learner's own config is untouched.
+LAB_CONFIG := $(JUPYTER_CONFIG_DIR)/jupyter_lab_config.json
+$(LAB_CONFIG):
+	mkdir -p $(dir $(LAB_CONFIG))
+	printf '{"LabApp": {"news_url": null, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}\n' > $@
+
+setup: $(STAMP) $(PROFILE) $(LAB_CONFIG)
 
 # LAB_ROOT: the folder JupyterLab serves (the browser test serves a copy of the notebooks).
 LAB_ROOT ?= $(CURDIR)
-lab: $(STAMP)
+lab: $(STAMP) $(LAB_CONFIG)
 	cd "$(LAB_ROOT)" && "$(abspath $(VENV))/bin/jupyter" lab $(ALLOW_ROOT) $(NO_BROWSER) \
 		--ServerApp.root_dir="$(LAB_ROOT)" notebooks/00_start_here.ipynb
 

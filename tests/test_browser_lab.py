@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -37,11 +38,13 @@ PROMPTS = f"return [...document.querySelectorAll('{NB} .jp-CodeCell .jp-InputPro
 
 @pytest.fixture
 def lab(tmp_path: Path):
-    """`make lab` on a copy of the notebooks; yields (base url, token)."""
+    """`make lab` on a copy of the notebooks; yields (base url, token, its workspaces folder)."""
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
     port, token = free_port(), secrets.token_hex(16)
     log = tmp_path / "lab.log"
-    env = {**os.environ, "JUPYTER_PORT": str(port), "JUPYTER_TOKEN": token}
+    # the test's open tabs go to its own workspace, or the next `make lab` would reopen them
+    env = {**os.environ, "JUPYTER_PORT": str(port), "JUPYTER_TOKEN": token,
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
     env.pop("DISPLAY", None)  # headless, as on a server
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -50,13 +53,22 @@ def lab(tmp_path: Path):
         )
     try:
         wait_http(f"http://127.0.0.1:{port}/api/status?token={token}", 60, process, log)
-        yield f"http://127.0.0.1:{port}", token
+        yield f"http://127.0.0.1:{port}", token, tmp_path / "workspaces"
     finally:
         stop_process(process)
 
 
+def _saved_workspace(folder: Path, timeout: float = 20) -> list[Path]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := list(folder.glob("*.jupyterlab-workspace")):
+            return found
+        time.sleep(0.25)
+    return []
+
+
 def test_a_lesson_runs_top_to_bottom_in_jupyterlab_without_errors(lab, browser):
-    url, token = lab
+    url, token, workspaces = lab
     browser.get(f"{url}/lab/tree/notebooks/{LESSON}?token={token}")
     browser.wait_for(
         f"const t = document.querySelector('#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel');"
@@ -76,8 +88,12 @@ def test_a_lesson_runs_top_to_bottom_in_jupyterlab_without_errors(lab, browser):
         90, "every cell to run",
     )
     browser.screenshot(ARTIFACTS / f"jupyterlab-{LESSON.removesuffix('.ipynb')}.png")
+    page_config = browser.js("return JSON.parse(document.getElementById('jupyter-config-data').textContent)")
 
     assert prompts == [f"[{n}]:" for n in range(1, len(prompts) + 1)], "cells ran out of order"
     assert browser.js(ERRORS) == 0, "a cell shows an error in the browser (see test-artifacts/)"
     assert browser.js(STDERR) == 0, "a cell wrote to stderr in the browser (see test-artifacts/)"
     assert browser.js(f"return document.querySelectorAll('{NB} .jp-OutputArea-output').length") > 0
+    assert page_config["news"] == {"disabled": True}, "the lab asks every learner about Jupyter news"
+    # the tabs the test opened are saved in its own workspace folder, not the course's
+    assert _saved_workspace(workspaces), "the test's workspace was not saved in its own folder"
