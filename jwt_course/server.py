@@ -438,7 +438,11 @@ def _error(status: int, description: str) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorBody, "description": description}}
 
 
-_BAD_CREDENTIALS = _error(401, "Bad credentials (the same answer for an unknown user)")
+_BAD_BODY = _error(400, "The body cannot be parsed (not UTF-8 JSON, or a broken form)")
+_BAD_CREDENTIALS = {
+    **_BAD_BODY,
+    **_error(401, "Bad credentials (the same answer for an unknown user)"),
+}
 _BEARER_ERRORS = _error(401, "Missing, invalid, expired or revoked access token")
 
 _SWAGGER_UI = Path(__file__).resolve().parent / "static" / "swagger-ui"
@@ -548,7 +552,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """OAuth2 password grant (form fields ``username``, ``password``)."""
         return api.login(form.username, form.password)
 
-    @app.post("/refresh", responses=_error(401, "Invalid, revoked or reused refresh token"))
+    @app.post(
+        "/refresh",
+        responses={**_BAD_BODY, **_error(401, "Invalid, revoked or reused refresh token")},
+    )
     def refresh(body: RefreshRequest) -> TokenPair:
         """Trade a refresh token for a new pair; the presented one is used up."""
         return api.refresh(body.refresh_token)

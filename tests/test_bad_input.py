@@ -279,10 +279,16 @@ def test_a_sane_token_still_passes() -> None:
 def test_openapi_documents_the_error_answers(client: httpx.Client) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/login", "/token", "/refresh"):
-        assert {"401", "408", "413", "422"} <= set(paths[path]["post"]["responses"]), path
+        assert {"400", "401", "408", "413", "422"} <= set(paths[path]["post"]["responses"]), path
     for path, method in (("/me", "get"), ("/admin", "get"), ("/logout", "post")):
         assert {"401", "408", "413"} <= set(paths[path][method]["responses"]), path
     assert "403" in paths["/admin"]["get"]["responses"]
+
+
+def test_a_body_that_is_no_utf8_json_is_a_documented_400(client: httpx.Client) -> None:
+    response = client.post("/login", content=b"\xff\xfe{", headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert_small_clean_4xx(response)
 
 
 def test_redoc_is_off_rather_than_loading_a_cdn(client: httpx.Client) -> None:
