@@ -138,7 +138,7 @@ const img = [...document.querySelectorAll('img')].find(i => i.src.startsWith('da
 if (!img || !img.complete) return null;
 img.scrollIntoView();
 const r = img.getBoundingClientRect();
-return {natural: img.naturalWidth, width: r.width, height: r.height};
+return {natural: img.naturalWidth, width: r.width, height: r.height, alt: img.alt};
 """
 
 
@@ -150,6 +150,7 @@ def test_a_picture_renders_in_a_slide(browser, tmp_path):
     browser.js("Reveal.configure({transition: 'none'}); Reveal.slide(1, 0); document.querySelectorAll('.fragment').forEach(f => f.classList.add('visible'))")
     shown = browser.wait_for(IMAGE, 20, "the picture to load")
     assert shown["natural"] > 0 and shown["width"] > 300
+    assert shown["alt"] == "The client asks the API for /me; no response"
     time.sleep(0.3)  # let the last paint land before the screenshot
     browser.screenshot(ARTIFACTS / "picture-in-slide.png")
 
