@@ -32,11 +32,12 @@ NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell un
 PYTEST_ARGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb solutions/*.ipynb))
 
-.PHONY: help setup kotlin lab test notebooks exercises slides bench clean
+.PHONY: help setup kotlin lab test notebooks exercises slides bench wheelhouse clean
 
 help:
 	@echo "make lab        open JupyterLab on the course (honours JUPYTER_PORT, JUPYTER_TOKEN)"
 	@echo "make kotlin     add chapter 08's Kotlin kernel and JDK (about 130 MB; make test does it too)"
+	@echo "make wheelhouse download every wheel into wheelhouse/ (then offline: make lab WHEELS=wheelhouse)"
 	@echo "make test       run every test: the package and every notebook (strict nbval)"
 	@echo "make notebooks  re-run every lesson and solution in a fresh kernel, saving outputs"
 	@echo "                (one: make notebooks NOTEBOOKS=notebooks/01_jwt_by_hand.ipynb)"
@@ -51,6 +52,10 @@ help:
 # A Python older than 3.11 stops here with a sentence; a .venv made by another Python
 # (another version, or one that no longer runs) is rebuilt.
 INSTALLER ?= auto
+# Offline (a room without internet): `make wheelhouse` once where there is a network, then
+# `make lab WHEELS=wheelhouse` installs from those files only.
+WHEELS ?=
+OFFLINE := $(if $(WHEELS),--no-index --find-links "$(abspath $(WHEELS))")
 define SETUP_VENV
 $(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "The course needs Python 3.11 or newer; %s is %d.%d. Install 3.11+ and run: make PYTHON=python3.11 $(MAKECMDGOALS)" % (sys.executable, v[0], v[1]))'
 want=$$($(PYTHON) -c 'import sys; print(*sys.version_info[:2])'); \
@@ -66,11 +71,11 @@ endef
 define INSTALL
 UV=; if [ "$(INSTALLER)" = pip ]; then :; \
 elif command -v uv >/dev/null 2>&1; then UV=uv; \
-elif [ -x $(VENV)/uv/bin/uv ] || PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(VENV)/uv uv >/dev/null 2>&1; then UV=$(VENV)/uv/bin/uv; \
+elif [ -x $(VENV)/uv/bin/uv ] || PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(VENV)/uv $(OFFLINE) uv >/dev/null 2>&1; then UV=$(VENV)/uv/bin/uv; \
 else echo "uv is not on PATH and could not be fetched from PyPI: installing with pip (slower)"; fi; \
-if [ -n "$$UV" ]; then "$$UV" pip install --quiet --python $(PY) --compile-bytecode -c constraints.txt -e ".[$(1)]"; \
+if [ -n "$$UV" ]; then "$$UV" pip install --quiet --python $(PY) --compile-bytecode $(OFFLINE) -c constraints.txt -e ".[$(1)]"; \
 else { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade >/dev/null; } && \
-  PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install --quiet --disable-pip-version-check --compile -c constraints.txt -e ".[$(1)]"; fi
+  PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install --quiet --disable-pip-version-check --compile $(OFFLINE) -c constraints.txt -e ".[$(1)]"; fi
 endef
 
 $(STAMP): pyproject.toml constraints.txt
@@ -85,6 +90,20 @@ $(KOTLIN_STAMP): $(STAMP)
 	touch $(KOTLIN_STAMP)
 comma := ,
 kotlin: $(KOTLIN_STAMP)
+
+# Every wheel the course needs on this platform and Python (the Kotlin extra, setuptools for
+# building the course itself, uv and pip included), for installing where there is no network.
+# Without the Kotlin kernel and JDK (111 MB less): make wheelhouse WHEELHOUSE_EXTRAS=dev
+WHEELHOUSE ?= wheelhouse
+WHEELHOUSE_EXTRAS ?= dev,kotlin
+wheelhouse: $(STAMP)
+	@mkdir -p $(WHEELHOUSE) && printf '# made by make wheelhouse\n*\n' > $(WHEELHOUSE)/.gitignore
+	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade >/dev/null
+	PIP_ROOT_USER_ACTION=ignore $(PY) -m pip wheel --quiet --disable-pip-version-check --wheel-dir $(WHEELHOUSE) \
+		-c constraints.txt ".[$(WHEELHOUSE_EXTRAS)]" setuptools uv pip
+	@echo "$(WHEELHOUSE)/: $$(ls $(WHEELHOUSE)/*.whl | wc -l) wheels, $$(du -sh $(WHEELHOUSE) | cut -f1) for" \
+		"$$($(PY) -c 'import sys, sysconfig; print(sysconfig.get_platform(), "Python %d.%d" % sys.version_info[:2])')"
+	@echo "Copy the course folder with $(WHEELHOUSE)/ to each laptop, then: make lab WHEELS=$(WHEELHOUSE)"
 
 # An IPython profile for the kernels that `make test` and `make notebooks` start:
 # no colour codes in tracebacks, so nothing with escape sequences is compared or saved.
