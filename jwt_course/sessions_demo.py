@@ -33,6 +33,7 @@ import jwt
 from fastapi import Cookie, FastAPI, Header, HTTPException, Response
 from pydantic import BaseModel
 
+from ._http_guard import UnicodeText, harden
 from .passwords import DUMMY_HASH, hash_password, verify_password
 
 __all__ = [
@@ -60,8 +61,8 @@ _USERS: dict[str, str] = {name: hash_password(pw) for name, pw in DEMO_PASSWORDS
 class Credentials(BaseModel):
     """The JSON body of ``POST /login``."""
 
-    username: str
-    password: str
+    username: UnicodeText  # a str; a lone surrogate ("\ud800") is a 422, not a 500
+    password: UnicodeText
 
 
 def authenticate(credentials: Credentials) -> str:
@@ -204,6 +205,7 @@ def create_session_app(
     Unknown, expired or deleted sessions get a 401.
     """
     app = FastAPI(title="cookie sessions (chapter 02)")
+    harden(app)  # bad bodies: small 4xx answers, never an echo, a 500 or a hang
 
     @app.post("/login")
     def login(credentials: Credentials, response: Response) -> dict[str, Any]:
@@ -243,6 +245,7 @@ def create_jwt_app(
     if len(secret.encode()) < 32:
         raise ValueError("an HS256 secret needs at least 32 bytes (RFC 7518 §3.2)")
     app = FastAPI(title="JWT (chapter 02)")
+    harden(app)
     challenge = {"WWW-Authenticate": "Bearer"}
 
     @app.post("/login")

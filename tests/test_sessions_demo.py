@@ -212,3 +212,35 @@ def test_jwt_works_on_a_second_instance_with_the_same_secret(jwt_server, clock):
 def test_jwt_app_refuses_a_short_secret():
     with pytest.raises(ValueError, match="32 bytes"):
         create_jwt_app("too-short")
+
+
+# -- bad input (issue 11): small 4xx answers, never an echo or a 500 -------------------------
+
+GARBAGE_LOGINS = [
+    '{"username": "alice", "password": NaN}',
+    '{"username": "alice", "password": Infinity}',
+    '{"username": "alice", "password": 1e999}',
+    '{"username": "\\ud800", "password": "never-echo-this-password"}',
+    '{"username": "alice", "password": "never-echo-this-password\\udfff"}',
+]
+
+
+@pytest.mark.parametrize("body", GARBAGE_LOGINS)
+@pytest.mark.parametrize("which", ["session_server", "jwt_server"])
+def test_garbage_logins_get_a_small_4xx_without_the_password(request, which, body):
+    server = request.getfixturevalue(which)
+    response = httpx.post(
+        f"{server.url}/login", content=body, headers={"content-type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500, response.text
+    assert len(response.content) < 4096
+    assert "never-echo-this-password" not in response.text
+
+
+@pytest.mark.parametrize("which", ["session_server", "jwt_server"])
+def test_a_login_posted_as_text_plain_is_not_echoed(request, which):
+    server = request.getfixturevalue(which)
+    body = '{"username": "alice", "password": "never-echo-this-password"}'
+    response = httpx.post(f"{server.url}/login", content=body, headers={"content-type": "text/plain"})
+    assert response.status_code == 422
+    assert "never-echo-this-password" not in response.text
