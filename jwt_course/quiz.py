@@ -26,12 +26,17 @@ import inspect
 import json
 import re
 import time
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import jwt
+from jwt.warnings import InsecureKeyLengthWarning
 
-from .checks import Exercise, Failure, NotSolved, Verdict
+from .checks import Exercise, Verdict, corpus
+from .checks.cases import Case, Expect, Outcome, Raises, Returns, TableExercise
+from .checks.differential import Differential
 
 __all__ = [
     "QUIZ_AUDIENCE",
@@ -302,11 +307,20 @@ def _b64url(data: bytes) -> str:
 
 
 def _unsigned(header: dict[str, Any], payload: dict[str, Any], signature: str = "") -> str:
-    parts = [_b64url(json.dumps(p, separators=(",", ":")).encode()) for p in (header, payload)]
+    parts = [_b64url(json.dumps(p, separators=(",", ":"), ensure_ascii=False).encode()) for p in (header, payload)]
     return ".".join([*parts, signature])
 
 
-class ReadClaims(CodeQuestion):
+class _TableQuestion(CodeQuestion, TableExercise):
+    """A code question checked by a table of cases (and differentials), like the chapters' exercises."""
+
+
+def _read_claims_reference(token: str) -> Any:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+class ReadClaims(_TableQuestion):
     """Read a token's payload without a key."""
 
     label = "q17"
@@ -314,7 +328,7 @@ class ReadClaims(CodeQuestion):
     name = "read_claims"
     task = (
         "Write read_claims(token) -> dict that returns a JWT's payload WITHOUT verifying it "
-        "(base64url-decode the middle part, then parse the JSON). Only the standard library."
+        "(base64url-decode the middle part, then parse the JSON as UTF-8). Only the standard library."
     )
     explanation = (
         "Anyone holding a token can do this, which is why a payload must never carry secrets: "
@@ -341,21 +355,27 @@ def read_claims(token: str) -> dict:
         {"sub": "???>>>~~~", "note": "base64url's - and _"},
         {"sub": "Zoë", "city": "Kraków"},
     )
+    REQUIREMENT = "return the payload: base64url-decode the middle part (padding restored), then parse the JSON"
 
-    def verify(self, answer: Any) -> None:
-        if not callable(answer):
-            raise Failure(f"expected a function, got {type(answer).__name__}")
+    def cases(self) -> Sequence[Case]:
+        table = []
         for payload in self.CASES:
             token = _unsigned({"alg": "HS256", "typ": "JWT"}, payload, "c2lnbmF0dXJl")
-            what = f"read_claims(<a token whose payload is {json.dumps(payload, ensure_ascii=False)}>)"
-            try:
-                got = self.call(answer, token)
-            except Failure as failure:  # name the payload, not the 100-character token
-                raise Failure(f"{what} raised{str(failure).split(' raised', 1)[-1]}") from None
-            self.expect_equal(what, got, payload)
+            shown = f"read_claims(<a token whose payload is {json.dumps(payload, ensure_ascii=False)}>)"
+            table.append(Case(self.REQUIREMENT, Returns(payload), args=(token,), shown=shown))
+        return table
+
+    def differentials(self) -> Sequence[Differential]:
+        def inputs(st: Any) -> Any:
+            text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
+            payloads = st.dictionaries(text, st.one_of(text, st.integers(-10**6, 10**6), st.booleans()), max_size=4)
+            return payloads.map(lambda p: (_unsigned({"alg": "HS256", "typ": "JWT"}, p, "c2ln"),))
+
+        return [Differential(self.REQUIREMENT, _read_claims_reference, inputs, max_examples=60,
+                             shown=lambda args: f"read_claims(<a token whose payload is {_read_claims_reference(args[0])!r:.60}>)")]
 
 
-class TokenFromHeader(CodeQuestion):
+class TokenFromHeader(_TableQuestion):
     """Extract the token from an ``Authorization: Bearer`` header value."""
 
     label = "q18"
@@ -363,8 +383,9 @@ class TokenFromHeader(CodeQuestion):
     name = "token_from_header"
     task = (
         "Write token_from_header(authorization) -> str that returns the token from an "
-        "'Authorization' header value 'Bearer <token>' (the scheme is case-insensitive) and "
-        "raises ValueError for anything else: None, '', 'Bearer', 'Basic ...', 'Bearer a b'."
+        "'Authorization' header value 'Bearer <token>' (the scheme is case-insensitive, one space, a "
+        "token without spaces) and raises ValueError for anything else: None, '', 'Bearer', "
+        "'Basic ...', 'Bearer a b'."
     )
     explanation = (
         "RFC 6750 §2.1: the token travels as 'Authorization: Bearer <token>'; whatever else arrives "
@@ -395,21 +416,65 @@ def token_from_header(authorization: str | None) -> str:
         "Basic YWxpY2U6d29uZGVybGFuZA==",
         "Token abc.def.ghi",
         "Bearer abc def",
+        "Bearer  abc.def.ghi",
+        "Bearer abc.def.ghi ",
         "abc.def.ghi",
+        "Bearerabc.def.ghi",
     )
 
-    def verify(self, answer: Any) -> None:
-        for good, expected in self.GOOD:
-            self.expect_equal(f"token_from_header({good!r})", self.call(answer, good), expected)
-        for header in self.BAD:
-            try:
-                got = answer(header)
-            except Exception:  # any error is a refusal; the server turns it into a 401
-                continue
-            raise Failure(f"token_from_header({header!r}) returned {got!r}; it should raise ValueError")
+    def cases(self) -> Sequence[Case]:
+        good = "return the token of 'Bearer <token>', the scheme matched case-insensitively"
+        bad = "raise ValueError for anything that is not exactly 'Bearer <one token>'"
+        refuse = Raises((ValueError,), "raise ValueError")
+        return [
+            *(Case(good, Returns(token), args=(header,)) for header, token in self.GOOD),
+            *(Case(bad, refuse, args=(header,)) for header in self.BAD),
+        ]
 
 
-class SafeVerify(CodeQuestion):
+#: q19 requires these claims (the task says so).
+_Q19_REQUIRED = ("exp", "iat", "sub")
+
+
+class _Refused(Expect):
+    """Raises a ``jwt.PyJWTError``; for an algorithm attack, not PyJWT's key guard (InvalidKeyError)."""
+
+    def __init__(self, *, past_the_algorithm: bool = False) -> None:
+        self.past_the_algorithm = past_the_algorithm
+        self.problem = ""
+
+    def accepts(self, outcome: Outcome) -> bool:
+        self.problem = ""
+        if not isinstance(outcome.error, jwt.PyJWTError):
+            if outcome.error is not None:
+                self.problem = "any other exception is a 500 in a server that catches jwt.PyJWTError"
+            return False
+        if self.past_the_algorithm and isinstance(outcome.error, jwt.InvalidKeyError):
+            self.problem = (
+                "this alg got through your algorithm list; only PyJWT's key check stopped it (InvalidKeyError). "
+                "Allow HS256 only"
+            )
+            return False
+        return True
+
+    def describe(self) -> str:
+        return "raise jwt.InvalidTokenError (or let PyJWT's own error through)" + (
+            f"; {self.problem}" if self.problem else ""
+        )
+
+
+class _Claims(Expect):
+    def __init__(self, sub: str) -> None:
+        self.sub = sub
+
+    def accepts(self, outcome: Outcome) -> bool:
+        return not outcome.raised and isinstance(outcome.value, Mapping) and outcome.value.get("sub") == self.sub
+
+    def describe(self) -> str:
+        return f"return its claims (sub {self.sub!r})"
+
+
+class SafeVerify(_TableQuestion):
     """Verify a token with every check a server needs."""
 
     label = "q19"
@@ -417,9 +482,9 @@ class SafeVerify(CodeQuestion):
     name = "verify"
     task = (
         "Write verify(token) -> dict that returns the claims of a valid token and raises "
-        "jwt.InvalidTokenError (any subclass) otherwise. Tokens are HS256, signed with QUIZ_KEY "
-        "by QUIZ_ISSUER for QUIZ_AUDIENCE (from jwt_course.quiz), and must have exp, iat and sub. "
-        "Make a test token with quiz_token()."
+        "jwt.InvalidTokenError (any subclass; PyJWT's own errors may pass through) otherwise. Tokens are "
+        "HS256 only, signed with QUIZ_KEY by QUIZ_ISSUER for QUIZ_AUDIENCE (from jwt_course.quiz), and "
+        "must have exp, iat and sub. Make a test token with quiz_token()."
     )
     explanation = (
         "Pin the algorithm, check issuer and audience, require exp: leave one out and a forged, "
@@ -427,7 +492,8 @@ class SafeVerify(CodeQuestion):
     )
     hints = (
         "One call: jwt.decode(token, QUIZ_KEY, algorithms=[...], issuer=..., audience=..., options=...).",
-        "algorithms=['HS256'], issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE, options={'require': ['exp', 'iat', 'sub']}.",
+        "algorithms=['HS256'] (a list of one), issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE, "
+        "options={'require': ['exp', 'iat', 'sub']}.",
     )
     solution_code = '''
 import jwt
@@ -440,44 +506,50 @@ def verify(token: str) -> dict:
     )
 '''
 
+    @contextmanager
+    def subject(self, answer: Any) -> Iterator[Any]:
+        with super().subject(answer) as fn, warnings.catch_warnings():
+            warnings.simplefilter("ignore", InsecureKeyLengthWarning)  # the checker's own short keys
+            yield fn
+
     @staticmethod
-    def attacks() -> list[tuple[str, str]]:
-        """(what is wrong with it, token) for every token ``verify`` must refuse."""
+    def attacks() -> list[tuple[str, str, str, bool]]:
+        """(requirement, what is wrong with it, token, past_the_algorithm) for every token ``verify`` must refuse."""
         now = int(time.time())
         good = jwt.decode(quiz_token(), options={"verify_signature": False})
         admin = {**good, "role": "admin"}
-        other_key = "another-key-that-is-at-least-32-bytes-long!"
         tampered = quiz_token()
         head, _, signature = tampered.split(".")
-        return [
-            ("alg 'none' and no signature", _unsigned({"alg": "none", "typ": "JWT"}, admin)),
-            ("alg 'HS512' (signed with the right key)", quiz_token(key=QUIZ_KEY * 2, algorithm="HS512")),
-            ("a payload edited after signing", f"{head}.{_b64url(json.dumps(admin).encode())}.{signature}"),
-            ("a signature made with another key", quiz_token(key=other_key)),
-            ("another audience", quiz_token(aud="https://billing.quiz.test")),
-            ("another issuer", quiz_token(iss="https://evil.test")),
-            ("an exp in the past", quiz_token(iat=now - 3600, exp=now - 60)),
-            ("no exp at all", quiz_token(drop=("exp",))),
-            ("no sub", quiz_token(drop=("sub",))),
+        pinned = "accept HS256 only: never the header's alg"
+        found = [
+            (pinned, hostile.what, hostile.value, True) for hostile in corpus.alg_none(admin, tampered)
         ]
+        found += [
+            (pinned, hostile.what, hostile.value, True)
+            for hostile in corpus.alg_confusion(good, secret=QUIZ_KEY, expected="HS256")
+        ]
+        found += [
+            ("verify the signature with QUIZ_KEY", "a token whose payload was edited after signing",
+             f"{head}.{_b64url(json.dumps(admin).encode())}.{signature}", False),
+            ("verify the signature with QUIZ_KEY", "a token signed with another key",
+             quiz_token(key="another-key-that-is-at-least-32-bytes-long!"), False),
+            ("check the audience: QUIZ_AUDIENCE", "a token for another audience", quiz_token(aud="https://billing.quiz.test"), False),
+            ("check the issuer: QUIZ_ISSUER", "a token from another issuer", quiz_token(iss="https://evil.test"), False),
+            ("refuse an expired token", "a token whose exp is in the past", quiz_token(iat=now - 3600, exp=now - 60), False),
+        ]
+        for hostile in corpus.without_each(good, _Q19_REQUIRED):
+            claim = hostile.name.removeprefix("no-")
+            found.append((f"require exp, iat and sub (here: {claim})", f"a token without {claim}",
+                          quiz_token(drop=(claim,)), False))
+        return found
 
-    def verify(self, answer: Any) -> None:
-        claims = self.call(answer, quiz_token(sub="bob", role="admin"))
-        if not isinstance(claims, Mapping) or claims.get("sub") != "bob":
-            raise Failure("verify(<a valid token for bob>) should return its claims (sub 'bob')")
-        for what, token in self.attacks():
-            try:
-                answer(token)
-            except jwt.InvalidTokenError:
-                continue
-            except (NotSolved, NotImplementedError):
-                raise NotSolved from None
-            except Exception as exc:
-                raise Failure(
-                    f"verify(<token with {what}>) raised {type(exc).__name__}, not a jwt.InvalidTokenError "
-                    "(a server catching InvalidTokenError would answer 500)"
-                ) from None
-            raise Failure(f"verify accepted a token with {what}")
+    def cases(self) -> Sequence[Case]:
+        table = [Case("return the claims of a valid token", _Claims("bob"), args=(quiz_token(sub="bob", role="admin"),),
+                      shown="verify(<a valid token for bob>)")]
+        for requirement, what, token, past in self.attacks():
+            table.append(Case(requirement, _Refused(past_the_algorithm=past), args=(token,),
+                              shown=f"verify(<{what}>)"))
+        return table
 
 
 # --- the multiple-choice questions -----------------------------------------------------
@@ -582,7 +654,8 @@ _CHOICES = (
     Choice(
         "q6",
         "03",
-        "Alice (role user) sends a valid, unexpired access token to GET /admin. What should she get?",
+        "Alice (role user) sends a valid, unexpired access token to the course server's GET /admin, a route "
+        "for role admin. By RFC 6750, what should she get?",
         (
             "401 Unauthorized with WWW-Authenticate: Bearer error=\"invalid_token\"",
             "403 Forbidden: the server knows who she is and refuses",
@@ -594,7 +667,8 @@ _CHOICES = (
         "(RFC 6750's insufficient_scope).",
         {
             "a": "her token is valid: 401 would tell the client to authenticate again, which will not help.",
-            "c": "some APIs hide routes this way, but the standard answer for a known user without rights is 403.",
+            "c": "some APIs hide routes this way (RFC 9110 allows it), but RFC 6750 §3.1 answers a known user "
+            "without the rights with 403 (insufficient_scope), and so does the course server.",
             "d": "200 means access was granted; she is not an admin.",
         },
     ),
@@ -622,16 +696,19 @@ _CHOICES = (
         "q8",
         "04",
         "With refresh-token rotation and reuse detection, a refresh token that was already used once "
-        "is presented again. What does the server do?",
+        "is presented again to the auth server. What does the auth server do?",
         (
             "Returns the same new pair as the first time (the call is idempotent)",
             "Accepts it, because it has not expired yet",
             "Refuses only that token; the pair issued by the first use keeps working",
-            "Refuses it and revokes the whole family: every token of that login stops working",
+            "Refuses it and revokes the whole family: no refresh token of that login works any more",
         ),
         "d",
-        "Two uses of one refresh token mean two holders, one of them a thief, and the server cannot "
-        "tell which: it ends the whole login, and the real user logs in again.",
+        "Two uses of one refresh token mean two holders, one of them a thief (or a retry after a lost "
+        "answer), and the server cannot tell which: it ends the whole login, and the real user logs in "
+        "again. Access tokens already issued are another matter: a resource service that checks only "
+        "the signature and exp (chapter 05's JWKS-only service) accepts them until they expire; the "
+        "course server refuses them at once because it checks the family on every request.",
         {
             "a": "handing the pair out again would give a thief the live session.",
             "b": "after rotation an unexpired but used refresh token is exactly what a thief replays.",
@@ -698,8 +775,10 @@ _CHOICES = (
     Choice(
         "q12",
         "06",
-        "A server takes the algorithm from the token's alg header and verifies with it. What can an "
-        "attacker do? (select all that apply)",
+        "A hand-written RS256 verifier takes the algorithm from the token's alg header and verifies with "
+        "it: 'none' means no signature check, 'HS256' an HMAC keyed with the key it holds (the RSA public "
+        "key's PEM bytes), 'RS256' an RSA check with that public key. What can an attacker do? "
+        "(select all that apply)",
         (
             "Send alg none with no signature and have it accepted",
             "Nothing, as long as the key is long and random",
@@ -708,7 +787,8 @@ _CHOICES = (
         ),
         "ac",
         "The algorithm must come from the server's configuration (an allow-list of one), never from "
-        "the token it is about to check.",
+        "the token it is about to check. (PyJWT itself refuses both tricks, 'none' with a key and a PEM "
+        "as an HMAC secret; a hand-written verifier like this one does neither.)",
         {
             "b": "key strength does not help when the attacker chooses 'none', or turns your public key into a shared secret.",
             "d": "the danger is accepting forged tokens, not their size.",
@@ -755,7 +835,7 @@ _CHOICES = (
         (
             "JWT is a token format; OAuth 2.0 is a framework for obtaining and using access tokens, which may be JWTs",
             "OAuth 2.0 replaced JWT",
-            "JWT is one of OAuth 2.0's grant types",
+            "OAuth 2.0 requires its access tokens to be JWTs",
             "They are two names for the same thing",
         ),
         "a",
@@ -763,28 +843,34 @@ _CHOICES = (
         "format. JWTs are a common format (RFC 9068) and the ID token of OpenID Connect.",
         {
             "b": "they solve different problems and are used together.",
-            "c": "grant types are ways to get a token (authorization code, client credentials...), not token formats.",
+            "c": "RFC 6749 leaves the access token's format to the server: opaque strings are common, and "
+            "RFC 9068's JWT profile is optional.",
             "d": "one is a format, the other a protocol; OAuth tokens may just as well be opaque strings.",
         },
     ),
     Choice(
         "q16",
         "08",
-        "An async token refresh ignores cancellation (it catches CancelledError and carries on). What "
-        "happens when the user navigates away?",
+        "A background task re-verifies every stored session (thousands of signature checks, awaiting the "
+        "database between them). It catches CancelledError around each step and carries on. At shutdown "
+        "the server cancels it. What happens in Python?",
         (
             "Nothing bad: Python stops the task anyway",
             "The event loop crashes",
-            "The refresh token is revoked",
-            "The work goes on: CPU, network and connections are spent for nobody, and cleanup may never run",
+            "The next await raises CancelledError again, and again, until the task gives up, as a Kotlin "
+            "job's next delay() would",
+            "The work goes on for nobody: CPU and database time are spent, and the shutdown, which waits "
+            "for the cancelled task, waits until it finishes on its own",
         ),
         "d",
-        "Cancellation is cooperative (Kotlin and asyncio alike): the task must let CancelledError "
-        "propagate and clean up in finally.",
+        "Cancellation is cooperative (Kotlin and asyncio alike): cancel() delivers one CancelledError; a "
+        "task that swallows it is simply running again. Let it propagate, clean up in finally, and shield "
+        "only what must finish (a refresh or a commit already under way).",
         {
             "a": "cancel() only requests: a task that swallows CancelledError keeps running.",
             "b": "the loop is fine; it is the task that keeps going.",
-            "c": "the server never hears about the client's cancellation unless the client tells it.",
+            "c": "that is Kotlin: a cancelled job stays cancelled, so its next suspension throws again. "
+            "asyncio delivers the CancelledError once; after it is swallowed, later awaits run normally.",
         },
     ),
 )
