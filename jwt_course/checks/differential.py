@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,9 +62,30 @@ def _private_storage() -> Iterator[None]:
     previous = vars(configuration).get("__hypothesis_home_directory")
     configuration.set_hypothesis_home_dir(_STORAGE[0])
     try:
-        yield
+        with _no_module_scan():
+            yield
     finally:
         configuration.set_hypothesis_home_dir(previous)
+
+
+@contextmanager
+def _no_module_scan() -> Iterator[None]:
+    """Skip hypothesis's scan of every local module's source for constants (~0.5 s on first use).
+
+    The scan only seeds generation with literals found in the code under test; the checks'
+    strategies are explicit. It runs when ``len(sys.modules)`` changed since the last scan.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a hypothesis without the scan
+        yield
+        return
+    previous = getattr(providers, "_sys_modules_len", None)
+    providers._sys_modules_len = len(sys.modules)  # noqa: SLF001
+    try:
+        yield
+    finally:
+        providers._sys_modules_len = previous  # noqa: SLF001
 
 
 def _settings(max_examples: int) -> Any:
