@@ -74,13 +74,13 @@ class _Story:
         self.store = store_class()
         self.jti: dict[str, str] = {}
 
-    def issue(self, family: str, name: str) -> str:
+    def issue(self, family: str, name: str) -> Any:
         jti = self.store.issue(family)
         if isinstance(jti, str) and jti:
             self.jti[name] = jti
         return jti
 
-    def rotate(self, old: str, name: str) -> str:
+    def rotate(self, old: str, name: str) -> Any:
         jti = self.store.rotate(self.jti[old])
         if isinstance(jti, str) and jti:
             self.jti[name] = jti

@@ -30,8 +30,7 @@ from .. import handmade
 from ..serving import serve
 from ..tokens import ACCESS_TOKEN_TYPE, TokenSigner
 from ..vulnerable import VulnerableSettings, verify_trusting_alg_header
-from . import corpus
-from . import NotSolved
+from . import NotSolved, corpus
 from .cases import Case, Expect, Outcome, Returns, TableExercise, run_table
 
 __all__ = ["AUDIENCE", "ISSUER", "PUBLIC_KEY_PEM", "issue_token", "q1", "q2", "q3"]
@@ -339,6 +338,12 @@ class _LegitClaims(Expect):
         return f"return its claims (sub {self.claims['sub']!r}, role {self.claims['role']!r})"
 
 
+def _without(claim: str) -> str:
+    """A legitimate access token without ``claim``."""
+    changes: dict[str, Any] = {claim: None}  # None removes the claim (sub included)
+    return issue_token(**changes)
+
+
 def _attacks(jku_url: str) -> list[tuple[str, str, str, bool]]:
     """(requirement, what, token, past_the_algorithm) for every token safe_verify must refuse."""
     good = issue_token()
@@ -386,7 +391,7 @@ def _attacks(jku_url: str) -> list[tuple[str, str, str, bool]]:
     for hostile in corpus.without_each({"exp": 0, "iat": 0, "iss": 0, "aud": 0, "sub": 0}, _REQUIRED_CLAIMS):
         claim = hostile.name.removeprefix("no-")
         attacks.append((f"require exp, iat, iss, aud and sub (here: {claim})", f"a token without {claim}",
-                        issue_token(**{claim: None}), False))
+                        _without(claim), False))
     return attacks
 
 

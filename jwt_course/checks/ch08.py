@@ -341,7 +341,7 @@ class SurvivingCleanup(_AsyncExercise):
 
             def diagnose(report: dict[str, Any]) -> str:
                 if report.get("stuck"):
-                    return report["stuck"]
+                    return str(report["stuck"])
                 if report["ending"] != "CancelledError":
                     return (
                         f"{when}, the task {report['ending']} instead of raising CancelledError: re-raise it "
