@@ -58,8 +58,8 @@ WHEELS ?=
 OFFLINE := $(if $(WHEELS),--no-index --find-links "$(abspath $(WHEELS))")
 define SETUP_VENV
 $(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "The course needs Python 3.11 or newer; %s is %d.%d. Install 3.11+ and run: make PYTHON=python3.11 $(MAKECMDGOALS)" % (sys.executable, v[0], v[1]))'
-want=$$($(PYTHON) -c 'import sys; print(*sys.version_info[:2])'); \
-have=$$($(PY) -c 'import sys; print(*sys.version_info[:2])' 2>/dev/null); \
+want=$$($(PYTHON) -c 'import sys; print(*sys.version_info[:2], sep=".")'); \
+have=$$($(PY) -c 'import sys; print(*sys.version_info[:2], sep=".")' 2>/dev/null); \
 if [ -e $(VENV) ] && [ "$$want" != "$$have" ]; then \
   echo "$(VENV) was made by another Python ($${have:-one that no longer runs}); rebuilding it"; rm -rf $(VENV); \
 fi

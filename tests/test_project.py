@@ -24,23 +24,55 @@ def _requirement(spec: str) -> tuple[str, str]:
     return name.lower().replace("_", "-"), bound.replace(" ", "")
 
 
-def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+ENVIRONMENT = yaml.safe_load((ROOT / "environment.yml").read_text())
+ENV_PIP = next(d["pip"] for d in ENVIRONMENT["dependencies"] if isinstance(d, dict))
+
+
+def _pins(lines: list[str]) -> dict[str, str]:
+    pins = {}
+    for line in lines:
+        line = line.split("#")[0].strip()
+        if line and not line.startswith("-"):
+            name, bound = _requirement(line)
+            pins[name] = bound
+    return pins
+
+
+CONSTRAINTS = _pins((ROOT / "constraints.txt").read_text().splitlines())
+
+
+def test_environment_yml_pins_exactly_what_constraints_txt_pins():
+    # Binder must run the versions the committed outputs were made with
+    assert _pins(ENV_PIP) == CONSTRAINTS
+    assert all(bound.startswith("==") for bound in _pins(ENV_PIP).values())
+
+
+def test_environment_yml_covers_every_dependency_of_pyproject_and_its_extras():
     project = PYPROJECT["project"]
-    wanted = dict(map(_requirement, project["dependencies"] + project["optional-dependencies"]["dev"]))
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda = dict(_requirement(d) for d in env["dependencies"] if isinstance(d, str))
-    assert "conda-forge" in env["channels"]
-    assert {name: conda.get(name) for name in wanted} == wanted
+    wanted = [*project["dependencies"], *(d for extra in project["optional-dependencies"].values() for d in extra)]
+    pins = _pins(ENV_PIP)
     from packaging.specifiers import SpecifierSet
 
-    assert conda["python"].startswith("="), "Binder (repo2docker) only reads an exact python=X.Y"
-    assert SpecifierSet(project["requires-python"]).contains(conda["python"].lstrip("=") + ".0")
+    for name, bound in map(_requirement, wanted):
+        assert name in pins, f"{name} (pyproject.toml) is not pinned in environment.yml"
+        assert SpecifierSet(bound).contains(pins[name].removeprefix("=="), prereleases=True), (name, bound, pins[name])
 
 
-def test_environment_yml_installs_the_project_editable():
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert "-e ." in pip
+def test_environment_yml_gets_python_from_conda_forge_in_the_form_binder_reads():
+    from packaging.specifiers import SpecifierSet
+
+    conda = dict(_requirement(d) for d in ENVIRONMENT["dependencies"] if isinstance(d, str))
+    assert "conda-forge" in ENVIRONMENT["channels"]
+    assert set(conda) == {"python", "pip"}, "everything else comes from PyPI, pinned"
+    assert re.fullmatch(r"=3\.\d+", conda["python"]), "Binder (repo2docker) only reads an exact python=X.Y"
+    assert SpecifierSet(PYPROJECT["project"]["requires-python"]).contains(conda["python"].lstrip("=") + ".0")
+
+
+def test_environment_yml_installs_the_project_editable_with_every_extra():
+    extras = set(PYPROJECT["project"]["optional-dependencies"])
+    editable = [line.split("#")[0].strip() for line in ENV_PIP if line.startswith("-e .")]
+    assert len(editable) == 1
+    assert set(re.fullmatch(r"-e \.\[([a-z,]+)\]", editable[0]).group(1).split(",")) == extras
 
 
 def test_ci_runs_the_readme_test_command():
