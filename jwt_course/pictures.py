@@ -372,6 +372,7 @@ class Traffic:
 # ---------------------------------------------------------------------------- sequence diagram
 
 _MSG = 13.0
+_MAX_WIDTH = 1040.0  # px: fits a notebook column and a slide without shrinking much
 _STATUS_COLOURS = {2: "#1b6e34", 3: "#4d4d4d", 4: "#b3261e", 5: "#7a0000"}
 
 
@@ -395,38 +396,56 @@ def _sequence_diagram(exchanges: list[Exchange], title: str, alt: str) -> Pictur
     for _, exchange, request, answer in messages:
         span = abs(lanes.index(exchange.server) - lanes.index(exchange.client)) or 1
         needed.append((max(draw.text_width(request, _MSG), draw.text_width(answer, _MSG)) + 30) / span)
-    spacing = min(max(needed + [200.0]), 820.0 / max(1, len(lanes) - 1))
     margin = 34.0
+    room = (_MAX_WIDTH - 2 * margin - box) / max(1, len(lanes) - 1)  # the widest lane spacing allowed
+    spacing = min(max(needed + [200.0]), room)
     width = max(margin * 2 + box + spacing * (len(lanes) - 1), draw.text_width(title, 16) + 40, 480.0)
     x = {lane: margin + box / 2 + spacing * i for i, lane in enumerate(lanes)}
 
-    shapes: list[draw.Shape] = [draw.Text(20, 26, title, size=16, bold=True)]
+    # each label wraps (never cut: it is the evidence) above its arrow; a row grows with its lines
     top = 44.0
-    row = 30.0
-    height = top + 30 + 6 + row * 2 * max(1, len(messages)) + 14
+    rows = []
+    for number, exchange, request, answer in messages:
+        a, b = x[exchange.client], x[exchange.server]
+        limit = abs(b - a) - 16 if a != b else spacing
+        rows.append((number, exchange, a, b, draw.wrap(request, limit, _MSG), draw.wrap(answer, limit, _MSG)))
+    y = top + 30 + 6
+    placed = []
+    for number, exchange, a, b, request_lines, answer_lines in rows:
+        y += 14 + 16 * len(request_lines)
+        request_y = y
+        y += 14 + 16 * len(answer_lines)
+        placed.append((number, exchange, a, b, request_lines, answer_lines, request_y, y))
+    height = y + 14 if messages else top + 80
+
+    shapes: list[draw.Shape] = [draw.Text(20, 26, title, size=16, bold=True)]
     for lane in lanes:
         shapes.append(draw.Line(x[lane], top + 30, x[lane], height - 8, stroke="#9a9a9a", width=1, dashed=True))
         shapes.append(draw.Rect(x[lane] - box / 2, top, box, 30, fill="#eef2f7", stroke="#5b6b7f", rx=4))
         shapes.append(draw.Text(x[lane], top + 20, lane, size=14, anchor="middle", bold=True))
     if not messages:
         shapes.append(draw.Text(20, top + 64, "no HTTP request was made in this block", size=_MSG, fill="#555555"))
-        height = top + 80
-    y = top + 30 + 6
-    for number, exchange, request, answer in messages:
-        a, b = x[exchange.client], x[exchange.server]
+    for number, exchange, a, b, request_lines, answer_lines, request_y, answer_y in placed:
         colour = _STATUS_COLOURS.get((exchange.status or 500) // 100, "#7a0000") if exchange.status else "#7a0000"
-        limit = abs(b - a) - 16 if a != b else spacing
-        y += row
-        shapes += _arrow(a, b, y, "#1a1a1a", dashed=False)
-        shapes.append(draw.Text((a + b) / 2, y - 6, draw.fit(request, limit, _MSG), size=_MSG, anchor="middle"))
-        shapes.append(draw.Text(8, y + 4, str(number), size=12, fill="#555555"))
-        y += row
-        shapes += _arrow(b, a, y, colour, dashed=True)
-        shapes.append(draw.Text((a + b) / 2, y - 6, draw.fit(answer, limit, _MSG), size=_MSG, anchor="middle", fill=colour))
+        shapes += _arrow(a, b, request_y, "#1a1a1a", dashed=False)
+        shapes += _label((a + b) / 2, request_y, request_lines, "#1a1a1a")
+        shapes.append(draw.Text(8, request_y + 4, str(number), size=12, fill="#555555"))
+        shapes += _arrow(b, a, answer_y, colour, dashed=True)
+        shapes += _label((a + b) / 2, answer_y, answer_lines, colour)
     lines = [title] + [f"{n}. {e.describe()}" for n, e, _, _ in messages] or [title]
     if not messages:
         lines.append("(no HTTP request was made in this block)")
     return Picture(shapes, math.ceil(width), math.ceil(height), alt, "\n".join(lines))
+
+
+def _label(x: float, arrow_y: float, lines: list[str], colour: str) -> list[draw.Shape]:
+    shapes: list[draw.Shape] = []
+    for k, line in enumerate(lines):
+        baseline = arrow_y - 6 - 16 * (len(lines) - 1 - k)
+        w = draw.text_width(line, _MSG) + 8
+        shapes.append(draw.Rect(x - w / 2, baseline - 12, w, 16, fill="#ffffff"))  # lifelines pass behind
+        shapes.append(draw.Text(x, baseline, line, size=_MSG, anchor="middle", fill=colour))
+    return shapes
 
 
 def _arrow(x1: float, x2: float, y: float, colour: str, dashed: bool) -> list[draw.Shape]:
@@ -633,9 +652,10 @@ def _timeline(items: list[_Item], unit: str, title: str, alt: str) -> Picture:
     if high == low:
         high = low + 1
     label_w = max(draw.text_width(lane, 13) for lane in lanes) + 24
-    margin, plot_w = 20.0, 760.0
+    margin = 20.0
     left = margin + label_w
-    width = left + plot_w + 90
+    plot_w = max(360.0, min(760.0, _MAX_WIDTH - left - 60))
+    width = left + plot_w + 60
 
     def px(t: float) -> float:
         return left + (t - low) / (high - low) * plot_w
@@ -646,7 +666,7 @@ def _timeline(items: list[_Item], unit: str, title: str, alt: str) -> Picture:
     for item in items:
         size_w = draw.text_width(item.label, 12)
         x0 = px(item.start) - (size_w / 2 if item.end is None else 0)
-        x0 = max(margin, min(x0, width - margin - size_w))
+        x0 = max(left - 8, min(x0, width - margin - size_w))  # never over the lane names
         interval = (x0 - 6, x0 + size_w + 6)
         rows = levels[item.lane]
         level = next((k for k, row in enumerate(rows) if all(b <= interval[0] or a >= interval[1] for a, b in row)), len(rows))

@@ -283,3 +283,18 @@ def test_an_empty_timeline_is_an_error():
 
 def test_public_names():
     assert set(pictures.__all__) == {"Exchange", "Picture", "Timeline", "Traffic", "token_anatomy"}
+
+
+def test_long_labels_wrap_and_are_never_cut(api):
+    with httpx.Client(base_url=api) as alice, httpx.Client(base_url=api) as mallory:
+        with Traffic(names={alice: "Alice's app", mallory: "Mallory", api: "auth server"}) as traffic:
+            tokens = _login(alice)
+            mallory.post("/refresh", json={"refresh_token": tokens["refresh_token"]})
+            mallory.get("/me", headers={"Authorization": "Bearer " + tokens["access_token"][:-4] + "AAAA"})
+    picture = traffic.diagram(title="Mallory", alt="Mallory replays and forges")
+    drawn = "".join("".join(_texts(picture)).split())
+    assert "…" not in drawn
+    for exchange in traffic.exchanges:
+        for item in (exchange.outcome, *exchange.sent, *exchange.received):
+            assert "".join(item.split()) in drawn, item
+    assert picture.width <= 1100
