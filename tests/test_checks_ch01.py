@@ -608,3 +608,32 @@ def test_q6_pyjwt_style_int_conversion_is_accepted():
         return status
 
     accepted(q6, like_pyjwt)
+
+
+def test_q5_re_encoding_the_payload_is_rejected():
+    def re_encodes_payload(token, key):
+        parts = token.split(".")
+        if len(parts) != 3:
+            return False
+        header, payload, signature = parts
+        try:
+            canonical = b64url_encode(json.dumps(json.loads(b64url_decode(payload)), separators=(",", ":")).encode())
+            return hmac.compare_digest(_mac(header, canonical, key), b64url_decode(signature))
+        except ValueError:
+            return False
+
+    assert "RFC 7515 A.1" in rejected(q5, re_encodes_payload, "exactly as they appear")
+
+
+def test_q5_a_fixed_header_lets_a_swapped_header_with_jku_verify():
+    def fixed_header(token, key):
+        parts = token.split(".")
+        if len(parts) != 3:
+            return False
+        header = b64url_encode(b'{"alg":"HS256","typ":"JWT"}')  # "we only issue HS256 anyway"
+        try:
+            return hmac.compare_digest(_mac(header, parts[1], key), b64url_decode(parts[2]))
+        except ValueError:
+            return False
+
+    rejected(q5, fixed_header, "exactly as they appear")

@@ -253,7 +253,7 @@ class MakeHS256Token(TableExercise):
 # -- q5 ------------------------------------------------------------------------
 
 _Q5_TRUE = "True for a token signed with this key"
-_Q5_AS_RECEIVED = "HMAC the first two parts exactly as they appear in the token (never re-encode the header)"
+_Q5_AS_RECEIVED = "HMAC the first two parts exactly as they appear in the token (never decode and re-encode them)"
 _Q5_FALSE = "False for a token whose header, payload or signature was changed, or signed with another key"
 _Q5_STRICT = "False for a signature that is not valid base64url (padding, '+'/'/', characters outside the alphabet)"
 _Q5_NEVER_RAISES = "False, never an exception, for anything that is not three dot-separated parts"
@@ -331,7 +331,11 @@ class VerifyHS256(TableExercise):
                    "RFC 7515 A.1's token, whose header has a line break inside"),
         ]
         table += [verify(h.value, _KEY, True, _Q5_AS_RECEIVED, h.what) for h in c.header_variants({"sub": "42"}, _KEY)]
+        spaced = c.payload_spaced({"sub": "42", "role": "user"}, _KEY)
+        forged = c.swapped_header_forgery(good)
         table += [
+            verify(spaced.value, _KEY, True, _Q5_AS_RECEIVED, spaced.what),
+            verify(forged.value, _KEY, False, _Q5_FALSE, forged.what),
             verify(urlsafe, _KEY, True, _Q5_TRUE, "a token whose signature contains '-' and '_'"),
             verify(f"{head}.{forged_body}.{signature}", _KEY, False, _Q5_FALSE, "the token with role user -> admin"),
             verify(f"{forged_head}.{body}.{signature}", _KEY, False, _Q5_FALSE, "the token with a kid added to its header"),

@@ -9,6 +9,8 @@ it; tokens are built with :func:`jwt_course.attacks.forge`, as chapter 06's atta
   a header with a line break and ``typ`` first, ``exp`` in 2011);
 - :func:`header_variants`: correctly signed tokens with swapped, spaced or extended headers
   (``kid``, ``jku``): a verifier must use the header *as received*;
+- :func:`payload_spaced`: the same for the payload; :func:`swapped_header_forgery`: a real
+  signature under a header the signer never saw (it must fail);
 - :func:`spellings`: the same signature spelled non-canonically (``=`` padding, ``+``/``/``,
   characters outside the alphabet, whitespace): a strict verifier refuses them;
 - :data:`NOT_BASE64URL`, :func:`lengths_1_mod_4`: for decoders;
@@ -45,10 +47,12 @@ __all__ = [
     "alg_none",
     "b64url",
     "header_variants",
+    "payload_spaced",
     "lengths_1_mod_4",
     "prefix_roles",
     "sign",
     "spellings",
+    "swapped_header_forgery",
     "time_edges",
     "urlsafe_signed",
     "without_each",
@@ -112,6 +116,22 @@ def header_variants(payload: dict[str, Any], key: bytes | str) -> list[Hostile]:
         Hostile("header-no-typ", 'a token whose header has no "typ"',
                 sign({"alg": "HS256"}, payload, key)),
     ]
+
+
+def payload_spaced(payload: dict[str, Any], key: bytes | str) -> Hostile:
+    """An HS256 token, correctly signed, whose payload JSON has spaces (not PyJWT's compact bytes)."""
+    head = _b64url_json({"alg": "HS256", "typ": "JWT"})
+    body = b64url(json.dumps(payload, separators=(", ", ": ")).encode())
+    signature = hs256(key)(f"{head}.{body}".encode("ascii"))
+    return Hostile("payload-spaced", "a token whose payload JSON has spaces", f"{head}.{body}.{b64url(signature)}")
+
+
+def swapped_header_forgery(token: str) -> Hostile:
+    """``token``'s signature under a new header: ``typ`` first, and a ``jku`` the attacker controls."""
+    _, body, signature = token.split(".")
+    head = b64url(b'{"typ":"JWT","alg":"HS256","jku":"https://attacker.test/jwks.json"}')
+    return Hostile("swapped-header-forgery", 'the token under a new header ("typ" first, a "jku" added), '
+                   "its signature kept", f"{head}.{body}.{signature}")
 
 
 def urlsafe_signed(payload: dict[str, Any], key: bytes | str, *, salt: str = "n") -> str:
