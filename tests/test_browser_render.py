@@ -40,6 +40,17 @@ def _measure(browser: Browser, deck: Path) -> list[dict]:
     return browser.js(MEASURE)
 
 
+# the first slide showing a picture (an SVG output with alt text): its indices, or null
+FIRST_PICTURE = """
+const img = [...document.querySelectorAll('.slides img')].find(i => i.src.startsWith('data:image/svg+xml') && i.alt);
+if (!img) return null;
+const at = Reveal.getIndices(img.closest('section'));
+Reveal.slide(at.h, at.v);
+img.closest('section').querySelectorAll('.fragment').forEach(f => f.classList.add('visible'));
+return [at.h, at.v];
+"""
+
+
 def test_every_slide_of_every_deck_fits_the_canvas(browser, tmp_path_factory):
     decks = exported(tmp_path_factory)
     report, failures = {}, []
@@ -47,6 +58,9 @@ def test_every_slide_of_every_deck_fits_the_canvas(browser, tmp_path_factory):
         measured = _measure(browser, deck)
         report[name] = measured
         failures += [describe(deck.name, slide) for slide in too_big(measured)]
+        if browser.js(FIRST_PICTURE):  # evidence for issue 15: the lesson's picture on its slide
+            time.sleep(0.3)
+            browser.screenshot(ARTIFACTS / f"slide-picture-{deck.name.split('_')[0]}.png")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "slides-measured.json").write_text(json.dumps(report, indent=1))
     count = sum(len(slides) for slides in report.values())
