@@ -201,7 +201,8 @@ class ReadClaims(TableExercise):
 
 _Q4_SAME = "return exactly what jwt.encode(payload, key, algorithm='HS256') returns"
 _Q4_HEADER = 'header {"alg": "HS256", "typ": "JWT"} in that order, as compact JSON'
-_Q4_PAYLOAD = "the payload as given (same key order), as compact JSON, UTF-8, base64url"
+_Q4_PAYLOAD = ("the payload as given (same key order), as json.dumps makes it with separators=(',', ':') "
+               "and its default ensure_ascii ('ë' becomes \\u00eb, as in PyJWT), then base64url")
 _Q4_SIGNATURE = "signature: the raw HMAC-SHA256 digest of header_b64 + '.' + payload_b64, base64url-encoded"
 
 
