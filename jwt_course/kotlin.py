@@ -50,8 +50,10 @@ __all__ = [
     "KotlinResult",
     "KotlinRuntime",
     "KotlinUnavailable",
+    "describe_installation",
     "find_kotlin",
     "load_ipython_extension",
+    "notebook_kernel",
     "unload_ipython_extension",
 ]
 
@@ -61,8 +63,10 @@ INSTALL_HINT = (
 )
 
 # JVM flags for a fast start of a short-lived kernel: stop at the C1 JIT tier (no C2
-# warm-up) and use the serial collector (fewer GC threads on a small machine).
-JVM_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+# warm-up), use the serial collector (fewer GC threads on a small machine), and keep no
+# perf-data file (/tmp/hsperfdata_*). Measured on 2 cores: first output after about half
+# the CPU time of the defaults.
+JVM_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData")
 
 # The kernel's main jar carries kotlinx.coroutines; these entries make a small jar of it.
 _COROUTINES_PREFIX = "kotlinx/coroutines/"
@@ -153,6 +157,29 @@ def find_kotlin() -> KotlinRuntime:
         home=home,
         kernel_version=metadata.version("kotlin-jupyter-kernel"),
     )
+
+
+def describe_installation(timeout: float = 30) -> str:
+    """Check the Kotlin kernel's install without starting it: jars, coroutines, a JDK that runs.
+
+    Returns a line such as ``Kotlin kernel 0.19.0.944 on Java 25.0.2``. Raises
+    :class:`KotlinUnavailable` when it is not installed and :class:`KotlinError` when it is
+    installed but broken (the JDK does not run, the coroutines are missing).
+    """
+    runtime = find_kotlin()
+    try:
+        ran = subprocess.run(
+            [str(runtime.java), "-version"], capture_output=True, text=True, timeout=timeout
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise KotlinError("broken JDK", f"{runtime.java} does not run: {exc}") from None
+    found = re.search(r'version "([^"]+)"', ran.stderr)
+    if ran.returncode != 0 or found is None:
+        raise KotlinError("broken JDK", f"{runtime.java} -version failed: {ran.stderr.strip()[:200]}")
+    with zipfile.ZipFile(runtime.main_jar) as jar:
+        if "kotlinx/coroutines/BuildersKt.class" not in jar.namelist():
+            raise KotlinError("incomplete kernel", f"{runtime.main_jar.name} has no kotlinx.coroutines")
+    return f"Kotlin kernel {runtime.kernel_version} on Java {found.group(1)}"
 
 
 def _coroutines_jar(main_jar: Path, target: Path) -> Path:
@@ -290,7 +317,7 @@ class KotlinKernel:
                 if not self.alive:
                     raise KotlinError("start failed", "the JVM exited while starting")
                 try:
-                    reply = client.get_shell_msg(timeout=1)
+                    reply = client.shell_channel.get_msg(timeout=1)
                 except Exception:  # queue.Empty: ask again
                     break
                 if reply["parent_header"].get("msg_id") == msg_id:
@@ -327,7 +354,7 @@ class KotlinKernel:
                     error = KotlinError("timeout", f"the cell ran longer than {timeout:g} s")
                     break
                 try:
-                    msg = client.get_iopub_msg(timeout=min(left, 1.0))
+                    msg = client.iopub_channel.get_msg(timeout=min(left, 1.0))
                 except Exception:  # queue.Empty: nothing yet
                     if not self.alive:
                         raise KotlinError("crashed", "the Kotlin kernel stopped") from None
@@ -357,7 +384,7 @@ class KotlinKernel:
         end = time.monotonic() + 5
         while time.monotonic() < end:
             try:
-                reply = self._client.get_shell_msg(timeout=1)
+                reply = self._client.shell_channel.get_msg(timeout=1)
             except Exception:
                 return
             if reply["parent_header"].get("msg_id") == msg_id:
@@ -417,6 +444,11 @@ def _session() -> KotlinKernel | None:
             _missing = str(exc)
             return None
         _kernel.start()
+    return _kernel
+
+
+def notebook_kernel() -> KotlinKernel | None:
+    """The Kotlin kernel this notebook's ``%%kotlin`` cells use, if one was started."""
     return _kernel
 
 
