@@ -427,6 +427,19 @@ def _check_notebooks(folder: Path) -> Check:
     )
 
 
+def _check_kotlin() -> Check:
+    # Optional (chapter 08's Kotlin cells): absent is fine, installed but broken is a failure.
+    from .kotlin import KotlinError, KotlinUnavailable, describe_installation
+
+    what = "chapter 08's Kotlin cells"
+    try:
+        return Check(f"{what}: {describe_installation()}", True, "")
+    except KotlinUnavailable:
+        return Check(f"{what}: not installed (optional; `make kotlin` adds them)", True, "")
+    except KotlinError as exc:
+        return Check(what, False, f"{exc}; reinstall with `make kotlin`")
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     """``jwt-course doctor``: one ok/FAIL line per check; exit 1 if any fails."""
     folder: Path = args.course_dir
@@ -438,6 +451,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         _check_round_trip,
         lambda: _check_writable(folder),
         lambda: _check_notebooks(folder),
+        _check_kotlin,
     ]
     checks = environment_checks()
     for check in checks:
