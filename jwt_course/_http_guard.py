@@ -238,7 +238,7 @@ def harden(
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_middleware(
-        BodyGuard,  # type: ignore[arg-type]
+        BodyGuard,
         max_body_bytes=max_body_bytes,
         timeout_seconds=body_timeout_seconds,
     )

@@ -114,6 +114,18 @@ def test_a_10_mb_form_password_gets_a_small_answer(client: httpx.Client) -> None
     assert_small_clean_4xx(response)
 
 
+def test_a_chunked_body_over_the_cap_gets_413(client: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the cap applies as it streams
+        yield b'{"username": "alice", "password": "'
+        for _ in range(100):
+            yield PASSWORD.encode() * 40
+        yield b'"}'
+
+    response = client.post("/login", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert_small_clean_4xx(response)
+
+
 def test_a_password_just_over_the_field_limit_is_not_echoed(client: httpx.Client) -> None:
     long = PASSWORD * (2000 // len(PASSWORD))  # 2 KB: under the body cap, over max_length
     response = client.post("/login", json={"username": "alice", "password": long})
