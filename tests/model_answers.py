@@ -1,5 +1,8 @@
 """The exercises' model answers (`qN.solution()`), run where a learner would paste them.
 
+`qN.solution_code` is the solutions notebook's marked cell, shipped as package data
+(jwt_course/data/model_answers.json, written by the exercise generator): the one source.
+
 A model answer runs after the exercise notebook's imports and helper functions and after the
 earlier exercises' model answers. Only imports and undecorated function definitions are taken
 from the notebook (no calls: nothing is started). Tests use these instead of copies.
