@@ -157,7 +157,9 @@ def _start(recorder: Traffic) -> None:
     with _lock:
         if not _active:
             for cls, wrapper in _PATCHES.items():
-                _originals[cls] = cls.__dict__["_send_single_request"]
+                current = cls.__dict__["_send_single_request"]
+                if current is not wrapper:
+                    _originals[cls] = current  # kept after the block: a request still in flight needs it
                 setattr(cls, "_send_single_request", wrapper)
         _active.append(recorder)
 
@@ -167,7 +169,7 @@ def _stop(recorder: Traffic) -> None:
         _active.remove(recorder)
         if not _active:
             for cls in _PATCHES:
-                setattr(cls, "_send_single_request", _originals.pop(cls))
+                setattr(cls, "_send_single_request", _originals[cls])
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -247,7 +249,7 @@ def _sent(request: httpx.Request, labels: _Labels) -> tuple[str, ...]:
             items.append("Basic (username:password)")
         else:
             items.append(f"Authorization: {draw.clean(scheme)[:12] or '(empty)'} (not a token)")
-    for name, value in httpx.Cookies(_cookie_pairs(request.headers.get_list("cookie"))).items():
+    for name, value in _cookie_pairs(request.headers.get_list("cookie")).items():
         items.append(labels.cookie(name, value))
     query = [labels.token(value) for _, value in request.url.params.multi_items() if JWT_SHAPE.fullmatch(value)]
     if query:
@@ -342,6 +344,8 @@ class Traffic:
                 unnamed += 1
                 servers[origin] = f"server {unnamed}"
             client = self._clients.get(id(raw.client), (None, "client"))[1]
+            path = JWT_SHAPE.sub(lambda m: f"<{labels.token(m.group())}>", draw.clean(raw.request.url.path))
+            path += "?…" if raw.request.url.query else ""
             sent = _sent(raw.request, labels)
             if raw.response is None:
                 status, outcome, received = None, f"no response: {raw.error}", ()
@@ -353,7 +357,6 @@ class Traffic:
                     phrase = ""
                 outcome = f"{status} {phrase}".strip()
                 received = _received(raw.response, labels)
-            path = draw.clean(raw.request.url.path) + ("?…" if raw.request.url.query else "")
             result.append(Exchange(client, servers[origin], raw.request.method, path, status, outcome, sent, received))
         return result
 

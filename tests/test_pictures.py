@@ -298,3 +298,18 @@ def test_long_labels_wrap_and_are_never_cut(api):
         for item in (exchange.outcome, *exchange.sent, *exchange.received):
             assert "".join(item.split()) in drawn, item
     assert picture.width <= 1100
+
+
+def test_a_token_in_the_path_is_shown_by_its_label(api):
+    token = jwt.encode({"sub": "a"}, "x" * 32, headers={"typ": "at+jwt"})
+    with httpx.Client(base_url=api) as client, Traffic() as traffic:
+        client.get(f"/tokens/{token}")
+    assert traffic.exchanges[0].path == "/tokens/<access #1>"
+    assert token not in traffic.diagram(title="t", alt="a").svg
+
+
+def test_cookies_are_labelled_not_shown(api):
+    with httpx.Client(base_url=api, cookies={"session": "s3cr3t-session-id"}) as client, Traffic() as traffic:
+        client.get("/me")
+    assert traffic.exchanges[0].sent == ("cookie session #1",)
+    assert "s3cr3t" not in traffic.diagram(title="t", alt="a").svg
