@@ -347,8 +347,9 @@ class Traffic:
             path = JWT_SHAPE.sub(lambda m: f"<{labels.token(m.group())}>", draw.clean(raw.request.url.path))
             path += "?…" if raw.request.url.query else ""
             sent = _sent(raw.request, labels)
+            received: tuple[str, ...] = ()
             if raw.response is None:
-                status, outcome, received = None, f"no response: {raw.error}", ()
+                status, outcome = None, f"no response: {raw.error}"
             else:
                 status = raw.response.status_code
                 try:
@@ -559,8 +560,8 @@ def token_anatomy(token: str, alt: str, title: str | None = None) -> Picture:
         shapes.append(draw.Rect(x0, top, box_w, 26, fill=colour, rx=5))
         shapes.append(draw.Text(x0 + 8, top + 18, head, size=12.5, fill="#ffffff", bold=True))
         shown = body_lines if len(body_lines) <= lines_max else body_lines[: lines_max - 1] + ["…"]
-        for j, line in enumerate(shown):
-            shapes.append(draw.Text(x0 + 8, top + 44 + j * 15, line, size=12))
+        for j, text_line in enumerate(shown):
+            shapes.append(draw.Text(x0 + 8, top + 44 + j * 15, text_line, size=12))
     # what the signature covers: header "." payload
     bracket = top + box_h + 14
     left, right = margin, margin + 2 * box_w + gap
