@@ -556,3 +556,10 @@ def test_all_together_forged_algorithm_is_401(all_together):
                         SECRET_KEY, algorithm="HS512")
     response = httpx.get(server.url + "/admin", headers={"Authorization": f"Bearer {forged}"}, timeout=5)
     assert response.status_code == 401
+
+
+def test_all_together_token_without_role_is_200_on_me_and_403_on_admin(all_together):
+    server, auth = all_together
+    with httpx.Client(base_url=server.url, auth=auth(issue_token("dave", drop=("role",))), timeout=5) as client:
+        assert client.get("/me").json() == {"sub": "dave", "role": None}
+        assert client.get("/admin").status_code == 403
