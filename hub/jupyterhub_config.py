@@ -17,6 +17,7 @@ Environment variables (all optional except the password):
     WORKSHOP_PROXY_API_PORT the proxy's API port (default 8001)
     WORKSHOP_HUB_STATE     folder for the hub's database, cookie secret and learners' homes
                            (default hub/state beside this file)
+    WORKSHOP_ADMIN         a user name that gets /hub/admin (only with real accounts: see below)
     WORKSHOP_HUB_USERS     "system": real Unix accounts (LocalProcessSpawner, the hub runs as
                            root, learners are isolated by the OS); default "simple": one Unix
                            account, a home folder per learner (fine for a trusted room or a
@@ -63,7 +64,10 @@ if len(password) < 8:
     sys.exit("hub/jupyterhub_config.py: set WORKSHOP_PASSWORD (8+ characters), the learners' shared password")
 c.DummyAuthenticator.password = password
 c.Authenticator.allow_all = True
-c.Authenticator.admin_users = {os.environ.get("WORKSHOP_ADMIN", "instructor")}
+# An admin (sees and stops everyone's server at /hub/admin) only when asked: with one shared
+# password anyone could log in under the admin's name, so do it with real accounts only.
+if os.environ.get("WORKSHOP_ADMIN"):
+    c.Authenticator.admin_users = {os.environ["WORKSHOP_ADMIN"]}
 
 # -- one JupyterLab per learner, from the course's own environment ---------------------------
 if USERS == "system":
