@@ -219,3 +219,35 @@ def test_solution_prints_the_solutions_notebooks_cell(capsys):
     out = capsys.readouterr().out
     assert out == f"q1 solution:\n{model_answers()['01']['q1'].strip()}\n"
     assert "BEGIN SOLUTION" not in out and "q1.check()" not in out
+
+
+def test_an_answer_the_checker_trips_over_is_still_a_verdict():
+    class Weird:
+        def __eq__(self, other):
+            raise RuntimeError("no comparing me")
+
+        __hash__ = object.__hash__
+
+    class Trips(Exercise):
+        label = "qt"
+        name = "weird"
+
+        def verify(self, answer):
+            if answer() == 1:  # the checker's own comparison raises
+                pass
+
+    verdict = Trips().evaluate(lambda: Weird())
+    assert verdict.status == "incorrect"
+    assert "RuntimeError: no comparing me" in verdict.message
+
+
+def test_returns_is_false_for_an_answer_whose_equality_raises():
+    from jwt_course.checks.cases import Outcome
+
+    class Weird:
+        def __eq__(self, other):
+            raise RuntimeError
+
+        __hash__ = object.__hash__
+
+    assert not Returns({"sub": 1}).accepts(Outcome({"sub": Weird()}))

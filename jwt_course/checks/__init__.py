@@ -186,6 +186,12 @@ class Exercise:
                 failure.requirement,
                 failure.counterexample,
             )
+        except Exception as exc:  # an answer so unusual the checker tripped over it: still a verdict
+            message = (
+                f"{self.label}: not quite. The checker could not use your answer: "
+                f"{type(exc).__name__}: {exc}"
+            )
+            return Verdict("incorrect", message, self.label)
         return Verdict("correct", f"{self.label}: correct!", self.label)
 
     def check(self, answer: Any = _MISSING) -> None:

@@ -97,7 +97,10 @@ class Returns(Expect):
             return False
         if self.value is None or isinstance(self.value, bool):
             return outcome.value is self.value
-        return type(outcome.value) is type(self.value) and bool(outcome.value == self.value)
+        try:
+            return type(outcome.value) is type(self.value) and bool(outcome.value == self.value)
+        except Exception:  # an answer whose == raises is not this value
+            return False
 
     def describe(self) -> str:
         return f"return {short(self.value)}"
