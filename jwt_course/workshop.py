@@ -319,9 +319,9 @@ def _check_jupyterlab(timeout: float = 60) -> Check:
 
     import httpx
 
-    try:
-        import jupyterlab  # noqa: F401
-    except ImportError:
+    from importlib.util import find_spec
+
+    if find_spec("jupyterlab") is None:
         return Check(what, False, "JupyterLab is not installed: run `make lab` from the course folder")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP) as sock:
         sock.bind(("127.0.0.1", 0))
