@@ -297,6 +297,9 @@ class Traffic:
     (``at+jwt``: access, ``rt+jwt``: refresh), else by its JSON key, numbered in order of
     first appearance. Requests from every thread and event loop are recorded (one lock),
     each with what happened: the status, or "no response" and the exception's class.
+    They are listed in the order they started, so requests racing in threads can come out in
+    another order on the next run: for a picture strict nbval compares, draw races with a
+    :class:`Timeline` of recorded steps instead.
     """
 
     def __init__(self, names: Mapping[Any, str] | None = None, tokens: Mapping[str, str] | None = None) -> None:
