@@ -313,3 +313,14 @@ def test_cookies_are_labelled_not_shown(api):
         client.get("/me")
     assert traffic.exchanges[0].sent == ("cookie session #1",)
     assert "s3cr3t" not in traffic.diagram(title="t", alt="a").svg
+
+
+def test_hostile_names_and_paths_are_escaped_in_a_sequence_diagram(api):
+    with httpx.Client(base_url=api) as client, Traffic(names={api: "<script>x</script> & co"}) as traffic:
+        client.get("/<img src=x onerror=alert(1)>")
+    picture = traffic.diagram(title="<b>&amp;", alt="<hostile> & alt")
+    root = ET.fromstring(picture.svg)
+    assert not [e for e in root.iter() if e.tag != f"{SVG}svg" and not e.tag.startswith(SVG)]
+    texts = _texts(picture)
+    assert "<script>x</script> & co" in texts and "<b>&amp;" in texts
+    assert any("<img src=x onerror=alert(1)>" in text for text in texts)
