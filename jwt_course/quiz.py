@@ -331,7 +331,8 @@ class ReadClaims(_TableQuestion):
     name = "read_claims"
     task = (
         "Write read_claims(token) -> dict that returns a JWT's payload WITHOUT verifying it "
-        "(base64url-decode the middle part, then parse the JSON as UTF-8). Only the standard library."
+        "(base64url-decode the middle part, then parse the JSON as UTF-8; nothing else of the token is "
+        "read). Only the standard library."
     )
     explanation = (
         "Anyone holding a token can do this, which is why a payload must never carry secrets: "
@@ -366,6 +367,11 @@ def read_claims(token: str) -> dict:
             token = _unsigned({"alg": "HS256", "typ": "JWT"}, payload, "c2lnbmF0dXJl")
             shown = f"read_claims(<a token whose payload is {json.dumps(payload, ensure_ascii=False)}>)"
             table.append(Case(self.REQUIREMENT, Returns(payload), args=(token,), shown=shown))
+        payload = {"sub": "alice"}
+        odd_header = _b64url(b"not json") + "." + _unsigned({}, payload).split(".")[1] + ".c2ln"
+        table.append(Case("decode only the middle part, with the standard library: nothing else of the token is read",
+                          Returns(payload), args=(odd_header,),
+                          shown="read_claims(<a token whose header part is not JSON, payload {'sub': 'alice'}>)"))
         return table
 
     def differentials(self) -> Sequence[Differential]:

@@ -493,3 +493,14 @@ def test_a_right_answer_in_another_style_is_accepted(case: str) -> None:
     exercise, answer = RIGHT[case]
     verdict = exercise.evaluate(answer)
     assert verdict.status == "correct", verdict.message
+
+
+def test_q2_a_purge_only_when_the_jti_is_found_is_refused():
+    def is_revoked(db, claims, now):
+        row = db.execute("SELECT 1 FROM denylist WHERE jti = ?", (claims["jti"],)).fetchone()
+        if row is not None:
+            db.execute("DELETE FROM denylist WHERE expires_at <= ?", (now,))
+        return row is not None
+
+    verdict = q2.evaluate(is_revoked)
+    assert verdict.status == "incorrect" and "rows" in verdict.message

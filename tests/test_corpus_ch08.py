@@ -406,3 +406,17 @@ def test_a_right_answer_in_another_style_is_accepted(case: str) -> None:
     exercise, answer = RIGHT[case]
     verdict = exercise.evaluate(answer)
     assert verdict.status == "correct", verdict.message
+
+
+def test_q3_a_timeout_per_call_inside_the_group_is_refused_with_advice():
+    async def introspect_all(introspect, tokens, timeout):
+        async def one(token):
+            async with asyncio.timeout(timeout):
+                return await introspect(token)
+
+        async with asyncio.TaskGroup() as tg:
+            tasks = {t: tg.create_task(one(t)) for t in tokens}
+        return {t: task.result() for t, task in tasks.items()}
+
+    verdict = q3.evaluate(introspect_all)
+    assert verdict.status == "incorrect" and "ExceptionGroup" in verdict.message

@@ -234,3 +234,11 @@ def test_a_right_answer_in_another_style_is_accepted(case: str) -> None:
     question, answer = RIGHT[case]
     verdict = question.evaluate(answer)
     assert verdict.status == "correct", verdict.message
+
+
+def test_q17_pyjwt_unverified_decode_is_not_the_standard_library():
+    def read_claims(token):  # reads the header too, so a token with a broken header fails
+        return jwt.decode(token, options={"verify_signature": False})
+
+    verdict = q17.evaluate(read_claims)
+    assert verdict.status == "incorrect" and "only the middle part" in verdict.message

@@ -485,6 +485,11 @@ class GroupWithTimeout(_AsyncExercise):
             return ""
 
         def slow(report: dict[str, Any]) -> str:
+            if str(report["outcome"]).startswith("ExceptionGroup") and "TimeoutError" in str(report["outcome"]):
+                return (
+                    "the TimeoutError came out inside an ExceptionGroup (a timeout per call, inside the group?): put "
+                    "one asyncio.timeout around the whole group, so that the caller can `except TimeoutError`"
+                )
             if report["outcome"] != "TimeoutError":
                 return f"with one call taking 5 s and timeout=0.1, introspect_all gave {report['outcome']!r:.120}"
             if report["running"]:
