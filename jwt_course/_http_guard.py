@@ -220,7 +220,7 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _reply(send: Send, status: int, detail: str, *, close: bool) -> None:
-    body = json.dumps({"detail": detail}).encode()
+    body = json.dumps({"detail": detail}, separators=(",", ":")).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if close:
         headers.append((b"connection", b"close"))
