@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,9 @@ def _fingerprint() -> str:
 
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every lesson's deck (by notebook file name), exported once per run and content."""
-    root = tmp_path_factory.getbasetemp().parent  # shared by the xdist workers of one run
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, shared by its xdist workers (pytest removes old runs)
     out = root / f"slides-{_fingerprint()}"
     done = out / "decks.json"
     with (root / "slides.lock").open("w") as lock:
