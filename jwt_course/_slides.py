@@ -172,7 +172,11 @@ function jwtCourseFit(W, H) {
     if (section.scrollHeight <= LIMIT) continue;
     const rest = cut(section, top + LIMIT, top);
     if (!rest) continue;  // one block taller than the canvas: the slide test reports it
-    rest.setAttribute("data-jwt-continued", "");
+    // a continuation says what it continues, unless it opens with a heading of its own
+    const headings = [...section.querySelectorAll("h1, h2, h3")];
+    const title = headings.length ? headings[headings.length - 1].textContent.replace("\u00b6", "").trim()
+                                  : section.getAttribute("data-jwt-continued") || "";
+    rest.setAttribute("data-jwt-continued", rest.querySelector("h1, h2, h3") ? "" : title);
     rest.removeAttribute("data-transition");
     section.after(rest);
     queue.unshift(section, rest);  // the part kept may still end a few pixels low (wrappers' padding)
@@ -209,6 +213,10 @@ TEMPLATE = (
 .reveal pre { box-sizing: border-box; max-width: 100%; }
 .reveal.jwt-measure .slides section { display: block !important; }
 .reveal .slides section[data-jwt-continued] > :first-child { margin-top: 0; }
+.reveal .slides section[data-jwt-continued]:not([data-jwt-continued=""])::before {
+    content: attr(data-jwt-continued) " (continued)"; display: block; text-align: left;
+    font-size: 16px; line-height: 1.4; color: #6b6b6b; margin: 0 0 6px 0;
+}
 :root {
     --jp-ui-font-size1: 18px;
     --jp-content-font-size1: 18px;
