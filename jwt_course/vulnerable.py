@@ -21,6 +21,7 @@ loopback, and the ``jku`` lab only fetches from loopback URLs.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import ipaddress
@@ -31,6 +32,7 @@ import stat
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -260,7 +262,7 @@ def verify_trusting_jku(token: str, s: VulnerableSettings) -> dict[str, Any]:
         url = str(header["jku"])
         if urlsplit(url).hostname not in LOOPBACK_HOSTS:
             raise jwt.InvalidTokenError("this lab only fetches jku URLs on loopback")
-        key_set = jwt.PyJWKSet.from_dict(httpx.get(url, timeout=2).json())
+        key_set = jwt.PyJWKSet.from_dict(_fetch_key_set(url))
         key = key_set[header["kid"]].key if "kid" in header else key_set.keys[0].key
     else:
         key = s.rsa_key.public_key()
@@ -324,6 +326,46 @@ def _read_key_file(path: str) -> bytes:
         raise jwt.InvalidKeyError(f"cannot read the key file: {type(exc).__name__}") from None
     finally:
         os.close(fd)
+
+
+#: The jku lab's fetch: one total deadline and a size cap (a dripping or endless
+#: answer must not hold the lab).
+JKU_FETCH_SECONDS = 2.0
+
+
+def _fetch_key_set(url: str) -> dict[str, Any]:
+    async def fetch() -> bytes:
+        async with asyncio.timeout(JKU_FETCH_SECONDS):
+            async with httpx.AsyncClient(timeout=JKU_FETCH_SECONDS) as client:
+                async with client.stream("GET", url) as response:
+                    chunks: list[bytes] = []
+                    size = 0
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > MAX_KEY_FILE_BYTES:
+                            raise jwt.InvalidKeyError(f"jku answer over {MAX_KEY_FILE_BYTES} bytes")
+                        chunks.append(chunk)
+                    return b"".join(chunks)
+
+    try:
+        body: bytes = _run(fetch())
+    except TimeoutError:
+        raise jwt.InvalidKeyError(f"jku URL gave no complete answer in {JKU_FETCH_SECONDS:g} s") from None
+    except httpx.HTTPError as exc:
+        raise jwt.InvalidKeyError(f"cannot fetch the jku URL: {type(exc).__name__}") from None
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise jwt.InvalidKeyError("the jku URL did not answer a JSON object")
+    return data
+
+
+def _run(coroutine: Any) -> Any:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: a FastAPI worker thread
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(1) as pool:  # called from a notebook cell's running loop
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _is_loopback(host: str | None) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -177,6 +178,56 @@ def test_kid_that_is_no_file_name_is_a_401(lab: httpx.Client, kid: str) -> None:
         pytest.skip("cannot be written into a token")
     response = lab.get("/kid-path/admin", headers={"authorization": f"Bearer {token}"})
     assert response.status_code == 401
+
+
+@pytest.fixture
+def dripping_jwks() -> Iterator[str]:
+    """A loopback server answering one byte per second, for ever (until the test ends)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        with conn:
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b" " * 100000:
+                if stop.wait(1):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/jwks.json"
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+def test_a_jku_that_drips_is_given_up_on(lab: httpx.Client, dripping_jwks: str) -> None:
+    token = lab.post("/jku-header/login", json={"username": "alice", "password": "wonderland"})
+    access = token.json()["access_token"]
+    header = json.loads(handmade.b64url_decode(access.split(".")[0]))
+    payload = json.loads(handmade.b64url_decode(access.split(".")[1]))
+    forged = forge({**header, "jku": dripping_jwks}, payload, None)
+    response = lab.get("/jku-header/me", headers={"authorization": f"Bearer {forged}"})
+    assert response.status_code == 401  # the client's 10 s timeout fails a hang
+    assert "no complete answer" in response.json()["detail"]
 
 
 # -- loopback only, whatever the headers say ---------------------------------------------
