@@ -307,3 +307,20 @@ def test_redoc_is_off_rather_than_loading_a_cdn(client: httpx.Client) -> None:
     assert client.get("/redoc").status_code == 404
     docs = client.get("/docs").text
     assert "cdn" not in docs.lower() and "https://" not in docs
+
+
+@pytest.mark.parametrize("depth", [1000, 1500])
+def test_a_bearer_token_with_a_deeply_nested_header_is_a_401(server: Any, client: httpx.Client, depth: int) -> None:
+    header = jwt.utils.base64url_encode(b"[" * depth + b"]" * depth).decode()
+    token = f"{header}.e30.c2ln"
+    response = client.get("/me", headers={"authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert_small_clean_4xx(response)
+    assert_nothing_logged(server)
+
+
+def test_a_refresh_token_with_a_deeply_nested_header_is_a_401(client: httpx.Client) -> None:
+    header = jwt.utils.base64url_encode(b"[" * 2500 + b"]" * 2500).decode()
+    response = client.post("/refresh", json={"refresh_token": f"{header}.e30.c2ln"})
+    assert response.status_code == 401
+    assert_small_clean_4xx(response)
