@@ -22,6 +22,13 @@ tokens rotate, and presenting a used one revokes the whole family (see
 (plus ``error="invalid_token"`` when a token was sent), 403 with
 ``error="insufficient_scope"``, and every body is JSON ``{"detail": ...}``.
 
+Bad input never gets a 5xx, an echo or a hang (:mod:`jwt_course._http_guard`): a 422
+lists ``{loc, msg, type}`` without the submitted input (NaN, Infinity, lone surrogates
+included), a body over ``Settings.max_body_bytes`` is a 413, one that has not arrived
+within ``Settings.body_timeout_seconds`` a 408 (connection closed), and a signed
+``exp``/``nbf``/``iat`` that is no date (NaN, ``1e400``, a bool) a 401. ``/redoc`` is
+off (it loads its script from a CDN); ``/docs`` works offline.
+
 With ``Settings(algorithm="RS256")`` (or ``ES256``, ``EdDSA``) tokens are signed with
 the current key of a :class:`jwt_course.keys.KeyRing` and carry its ``kid``; the
 public keys are published at ``/.well-known/jwks.json`` for other services to verify
