@@ -458,7 +458,11 @@ class _Refused(Expect):
             if outcome.error is not None:
                 self.problem = "any other exception is a 500 in a server that catches jwt.PyJWTError"
             return False
-        if self.past_the_algorithm and isinstance(outcome.error, jwt.InvalidKeyError):
+        error = outcome.error
+        if self.past_the_algorithm and (
+            isinstance(error, jwt.InvalidKeyError)
+            or (isinstance(error, jwt.InvalidAlgorithmError) and "does not match the key's algorithm" in str(error))
+        ):
             self.problem = (
                 "this alg got through your algorithm list; only PyJWT's key check stopped it (InvalidKeyError). "
                 "Allow HS256 only"

@@ -355,3 +355,21 @@ def test_a_right_answer_in_another_style_is_accepted(case: str) -> None:
     exercise, answer = RIGHT[case]
     verdict = exercise.evaluate(answer)
     assert verdict.status == "correct", verdict.message
+
+
+def test_q3_an_algorithm_list_saved_only_by_pyjwks_binding_is_refused():
+    def verify_with_jwks(token, jwks, algorithm, audience, issuer):  # PyJWK pins the key's alg; the list does not
+        return jwt.decode(token, jwt.PyJWK(_pick(token, jwks)), algorithms=[algorithm, "HS256", "none"],
+                          audience=audience, issuer=issuer, options=REQUIRED)
+
+    verdict = q3.evaluate(verify_with_jwks)
+    assert verdict.status == "incorrect" and "a list of one" in verdict.message
+
+
+def test_q3_trusting_the_header_alg_with_a_pyjwk_key_is_refused():
+    def verify_with_jwks(token, jwks, algorithm, audience, issuer):
+        alg = jwt.get_unverified_header(token)["alg"]
+        return jwt.decode(token, jwt.PyJWK(_pick(token, jwks)), algorithms=[alg], audience=audience, issuer=issuer,
+                          options=REQUIRED)
+
+    assert q3.evaluate(verify_with_jwks).status == "incorrect"

@@ -247,6 +247,35 @@ _REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
 _REFUSE = Raises((jwt.PyJWTError,), "raise a jwt.PyJWTError such as jwt.InvalidTokenError (a server answers 401)")
 
 
+def _stopped_past_the_list(error: BaseException | None) -> bool:
+    """True when PyJWT refused only after the learner's algorithm list let the token's alg through."""
+    return isinstance(error, jwt.InvalidKeyError) or (
+        isinstance(error, jwt.InvalidAlgorithmError) and "does not match the key's algorithm" in str(error)
+    )
+
+
+class _Pinned(Expect):
+    """Refused, and by the algorithm list: not by PyJWT's own key checks further on."""
+
+    def __init__(self) -> None:
+        self.problem = ""
+
+    def accepts(self, outcome: Outcome) -> bool:
+        self.problem = ""
+        if not isinstance(outcome.error, jwt.PyJWTError):
+            return False
+        if _stopped_past_the_list(outcome.error):
+            self.problem = (
+                f"your algorithm list let this alg through; only PyJWT's key check stopped it "
+                f"({type(outcome.error).__name__}: {outcome.error}). Pass algorithms=[algorithm], a list of one"
+            )
+            return False
+        return True
+
+    def describe(self) -> str:
+        return "raise jwt.InvalidAlgorithmError (or another jwt.PyJWTError)" + (f"; {self.problem}" if self.problem else "")
+
+
 def _jwk(public: Any, kid: str, algorithm: str) -> dict[str, Any]:
     maker = RSAAlgorithm if algorithm.startswith(("RS", "PS")) else ECAlgorithm
     jwk: dict[str, Any] = maker.to_jwk(public, as_dict=True)
@@ -333,18 +362,18 @@ class VerifyByKid(TableExercise):
                 if alg.startswith(("RS", "PS"))
                 else forge(header, _claims(), hs256(_pem_for(hostile.name, rsa_key)))
             )
-            table.append(case(pinned, _REFUSE, token, rsa_set, "RS256", f"{hostile.what}, kid 'rsa-1'"))
+            table.append(case(pinned, _Pinned(), token, rsa_set, "RS256", f"{hostile.what}, kid 'rsa-1'"))
         table += [
-            case(pinned, _REFUSE, corpus.sign({"alg": "RS256", "typ": "JWT", "kid": "rsa-1"}, _claims(), rsa_key),
+            case(pinned, _Pinned(), corpus.sign({"alg": "RS256", "typ": "JWT", "kid": "rsa-1"}, _claims(), rsa_key),
                  mixed, "ES256", "an RS256 token signed with the set's own RSA key (ES256 configured)"),
-            case(pinned, _REFUSE,
+            case(pinned, _Pinned(),
                  corpus.sign({"alg": "EdDSA", "typ": "JWT", "kid": "key-1"}, _claims(), ed25519.Ed25519PrivateKey.generate()),
                  ec_set, "ES256", "an EdDSA token under kid 'key-1' (ES256 configured)"),
         ]
         for hostile in corpus.alg_none(_claims()):
             header = {**jwt.get_unverified_header(hostile.value), "kid": "key-1"}
             body = hostile.value.split(".")[1]
-            table.append(case(pinned, _REFUSE, f"{corpus.b64url(_json(header))}.{body}.", ec_set, "ES256",
+            table.append(case(pinned, _Pinned(), f"{corpus.b64url(_json(header))}.{body}.", ec_set, "ES256",
                               f"{hostile.what}, kid 'key-1'"))
 
         now = int(time.time())

@@ -314,10 +314,14 @@ class _Refused(Expect):
             if outcome.error is not None:
                 self.problem = "any other exception is a 500 in a server"
             return False
-        if self.past_the_algorithm and isinstance(outcome.error, jwt.InvalidKeyError):
+        error = outcome.error
+        if self.past_the_algorithm and (
+            isinstance(error, jwt.InvalidKeyError)
+            or (isinstance(error, jwt.InvalidAlgorithmError) and "does not match the key's algorithm" in str(error))
+        ):
             self.problem = (
-                "your verifier let this alg through its algorithm list; only PyJWT's refusal to use a PEM as an "
-                "HMAC secret stopped it (InvalidKeyError). Allow RS256 only"
+                "your verifier let this alg through its algorithm list; only PyJWT's own key check stopped it "
+                f"({type(error).__name__}: {error}). Allow RS256 only"
             )
             return False
         return True
