@@ -8,13 +8,17 @@ external references, so it survives sanitizers and several pictures can share on
 
 from __future__ import annotations
 
+import base64
+import functools
 import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 FONT = "DejaVu Sans Mono, Menlo, Consolas, Liberation Mono, monospace"
+MAX_WIDTH = 1040.0  # px: a picture fits a notebook column and a slide without shrinking much
 CHAR = 0.602  # advance of one character of DejaVu Sans Mono, in em
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
@@ -100,7 +104,7 @@ def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def svg(shapes: list[Shape], width: float, height: float, alt: str) -> str:
+def render_svg(shapes: list[Shape], width: float, height: float, alt: str) -> str:
     """The shapes as one standalone SVG document, with ``alt`` as its title and aria-label."""
     alt = clean(alt)
     out = [
@@ -138,7 +142,7 @@ def svg(shapes: list[Shape], width: float, height: float, alt: str) -> str:
 SCALE = 2  # PNG pixels per SVG pixel (sharp on high-density screens)
 
 
-def png(shapes: list[Shape], width: float, height: float) -> bytes:
+def render_png(shapes: list[Shape], width: float, height: float) -> bytes:
     """The same shapes drawn by matplotlib (Agg) as PNG bytes, ``SCALE`` times the SVG's size."""
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyBboxPatch, Polygon
@@ -178,3 +182,37 @@ def png(shapes: list[Shape], width: float, height: float) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, facecolor="#ffffff")
     return buffer.getvalue()
+
+
+class Picture:
+    """A drawing with alt text: SVG and PNG for people, ``text`` for tests and screen readers."""
+
+    def __init__(self, shapes: list[Shape], width: float, height: float, alt: str, text: str) -> None:
+        if not alt.strip():
+            raise ValueError("a picture needs alt text: say what it shows")
+        self.alt = alt
+        self.text = text
+        self.width = width
+        self.height = height
+        self._shapes = shapes
+        self.svg = render_svg(shapes, width, height, alt)
+
+    @functools.cached_property
+    def png(self) -> bytes:
+        """The picture as PNG (drawn by matplotlib, at twice the SVG's size)."""
+        return render_png(self._shapes, self.width, self.height)
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        data = {
+            "image/svg+xml": self.svg,
+            "image/png": base64.b64encode(self.png).decode("ascii"),
+            "text/plain": self.text,
+        }
+        size = {"width": round(self.width), "height": round(self.height)}
+        return data, {"image/png": size}
+
+    def __repr__(self) -> str:
+        return self.text
+

@@ -17,12 +17,11 @@ import nbformat
 import pytest
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from slide_decks import MEASURE, describe, exported, too_big
+from webdriver import Browser
 
 from jwt_course import _slides
 from jwt_course.pictures import Picture, Traffic
-
-from slide_decks import MEASURE, describe, exported, too_big
-from webdriver import Browser
 
 pytestmark = pytest.mark.browser
 

@@ -10,10 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from slide_decks import exported
 
 from jwt_course import _slides
-
-from slide_decks import exported
 
 LESSONS = _slides.lessons()
 ids = [path.name for path in LESSONS]
