@@ -392,8 +392,8 @@ class TokenFromHeader(_TableQuestion):
     name = "token_from_header"
     task = (
         "Write token_from_header(authorization) -> str that returns the token from an "
-        "'Authorization' header value 'Bearer <token>' (the scheme is case-insensitive, one space, a "
-        "token without spaces) and raises ValueError for anything else: None, '', 'Bearer', "
+        "'Authorization' header value 'Bearer <token>' (the scheme is case-insensitive; the token has "
+        "no spaces) and raises ValueError for anything else: None, '', 'Bearer', "
         "'Basic ...', 'Bearer a b'."
     )
     explanation = (
@@ -425,8 +425,6 @@ def token_from_header(authorization: str | None) -> str:
         "Basic YWxpY2U6d29uZGVybGFuZA==",
         "Token abc.def.ghi",
         "Bearer abc def",
-        "Bearer  abc.def.ghi",
-        "Bearer abc.def.ghi ",
         "abc.def.ghi",
         "Bearerabc.def.ghi",
     )
