@@ -299,17 +299,18 @@ def _port_in_use(port: int) -> bool:
 
 
 def _check_course_ports() -> Check:
-    # Informational: neither port has to be free, but a learner should know what happens.
-    notes = []
-    for port, who, then in (
-        (DEFAULT_PORT, "`jwt-course serve`", "it will pick a free port and print it"),
-        (8888, "JupyterLab", "it will take the next free one (see the URL it prints)"),
-    ):
-        if _port_in_use(port):
-            notes.append(f"{port} is in use, so {who}: {then}")
-        else:
-            notes.append(f"{port} free for {who}")
-    return Check("the course's usual ports (" + "; ".join(notes) + ")", True, "")
+    # Informational: neither port has to be free, but a learner should know what will happen.
+    taken = [
+        f"{port} is in use, so {who}: {then}"
+        for port, who, then in (
+            (DEFAULT_PORT, "`jwt-course serve`", "it will pick a free port and print it"),
+            (8888, "JupyterLab", "it will take the next free one (use the URL it prints)"),
+        )
+        if _port_in_use(port)
+    ]
+    if not taken:
+        return Check("ports 8000 (`jwt-course serve`) and 8888 (JupyterLab) are free", True, "")
+    return Check("the course's usual ports: " + "; ".join(taken), True, "")
 
 
 def _check_jupyterlab(timeout: float = 60) -> Check:
