@@ -36,6 +36,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb solutions/*.ipynb))
 
 help:
 	@echo "make lab        open JupyterLab on the course (honours JUPYTER_PORT, JUPYTER_TOKEN)"
+	@echo "                (installs with uv, else pip; INSTALLER=pip forces pip, WHEELS=wheelhouse installs offline)"
 	@echo "make kotlin     add chapter 08's Kotlin kernel and JDK (about 130 MB; make test does it too)"
 	@echo "make wheelhouse download every wheel into wheelhouse/ (then offline: make lab WHEELS=wheelhouse)"
 	@echo "make test       run every test: the package and every notebook (strict nbval)"
