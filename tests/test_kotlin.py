@@ -171,3 +171,28 @@ def test_without_the_kernel_a_kotlin_cell_prints_one_line_and_python_goes_on():
     )
     assert result.stdout.splitlines() == [INSTALL_HINT, "python still runs"], result.stderr
     assert "make kotlin" in INSTALL_HINT
+
+
+@needs_kotlin
+def test_describe_installation_names_the_kernel_and_java_versions():
+    from importlib.metadata import version
+
+    from jwt_course.kotlin import describe_installation
+
+    line = describe_installation()
+    assert line.startswith(f"Kotlin kernel {version('kotlin-jupyter-kernel')} on Java ")
+
+
+def test_doctor_reports_the_kotlin_cells_without_failing_when_they_are_absent():
+    # The Kotlin cells are optional: doctor names their state; absent is not a failure.
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.modules["run_kotlin_kernel"] = None
+        from jwt_course.workshop import _check_kotlin
+        check = _check_kotlin()
+        print(check.ok, check.what)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "True chapter 08's Kotlin cells: not installed (optional; `make kotlin` adds them)"
