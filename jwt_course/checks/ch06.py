@@ -32,6 +32,7 @@ from ..tokens import ACCESS_TOKEN_TYPE, TokenSigner
 from ..vulnerable import VulnerableSettings, verify_trusting_alg_header
 from . import NotSolved, corpus
 from .cases import Case, Expect, Outcome, Returns, TableExercise, run_table
+from .differential import Differential
 
 __all__ = ["AUDIENCE", "ISSUER", "PUBLIC_KEY_PEM", "issue_token", "q1", "q2", "q3"]
 
@@ -232,12 +233,21 @@ class CrackSecret(TableExercise):
         with super().subject(answer) as subject, _quiet_hmac_keys():
             yield subject
 
+    def differentials(self) -> Sequence[Differential]:
+        return [Differential(
+            "return the word exactly as it is in the list, or None when none is the secret", _crack_reference,
+            _crack_inputs, max_examples=40,
+            shown=lambda args: f"crack_secret(<an {jwt.get_unverified_header(args[0])['alg']} token>, {args[1]!r:.70})",
+        )]
+
     def verify(self, answer: Any) -> None:
         # None is a legitimate answer here ("not in the list"): only a stub's body means "not solved".
         if _is_stub(answer):
             raise NotSolved
         with self.subject(answer) as subject:
             run_table(self.name, subject, self.cases())
+            for differential in self.differentials():
+                differential.run(self.name, subject)
 
     def cases(self) -> Sequence[Case]:
         now = int(time.time())
@@ -274,6 +284,29 @@ class CrackSecret(TableExercise):
             "an HS384 token whose secret is 'Tr0ub4dor &3'",
         ))
         return table
+
+
+_HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+_WORD_ALPHABET = "abcXYZ019 -_!é€"  # explicit: no unicode tables to build
+
+
+def _crack_reference(token: str, wordlist: list[str]) -> str | None:
+    signing_input, _, signature = token.rpartition(".")
+    wanted = handmade.b64url_decode(signature)
+    digest = _HASHES[json.loads(handmade.b64url_decode(token.split(".")[0]))["alg"]]
+    return next((w for w in wordlist if hmac.compare_digest(hmac.digest(w.encode(), signing_input.encode(), digest),
+                                                            wanted)), None)
+
+
+def _crack_inputs(st: Any) -> Any:
+    words = st.lists(st.text(alphabet=_WORD_ALPHABET, min_size=1, max_size=10), min_size=1, max_size=12, unique=True)
+
+    def build(drawn: tuple[list[str], int, str]) -> tuple[str, list[str]]:
+        wordlist, index, alg = drawn
+        secret = wordlist[index % len(wordlist)] if index >= 0 else "not-" + "-".join(wordlist)
+        return handmade.encode({"sub": "alice", "iat": 1_767_225_600}, secret, alg), wordlist
+
+    return st.tuples(words, st.integers(-3, 20), st.sampled_from(sorted(_HASHES))).map(build)
 
 
 def _is_stub(fn: Any) -> bool:
