@@ -191,6 +191,28 @@ def _coroutines_jar(main_jar: Path, target: Path) -> Path:
     return target
 
 
+def _cached_coroutines_jar(runtime: KotlinRuntime) -> Path | None:
+    # One small jar per kernel version, kept in this Python environment (next to the kernel
+    # it comes from), written atomically so two kernels starting at once cannot clash.
+    target = Path(sys.prefix) / "share" / "jwt-course" / f"kotlinx-coroutines-{runtime.kernel_version}.jar"
+    if target.is_file():
+        return target
+    part: str | None = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, part = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        os.close(handle)
+        _coroutines_jar(runtime.main_jar, Path(part))
+        os.chmod(part, 0o644)  # readable by every user of a shared environment
+        os.replace(part, target)
+    except OSError:
+        if part is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(part)
+        return None
+    return target
+
+
 def _die_with_parent() -> None:
     # Linux: the JVM gets SIGKILL when the thread that started it (the main thread) dies.
     import ctypes
@@ -248,8 +270,12 @@ class KotlinKernel:
         from jupyter_client.connect import write_connection_file
 
         runtime = self.runtime
+        # The folder holds what the JVM reads at start (connection file, logging settings);
+        # it is removed as soon as the kernel answers, so even a killed kernel leaves nothing.
         self._folder = Path(tempfile.mkdtemp(prefix="jwt-course-kotlin-"))
-        coroutines = _coroutines_jar(runtime.main_jar, self._folder / "kotlinx-coroutines.jar")
+        coroutines = _cached_coroutines_jar(runtime) or _coroutines_jar(
+            runtime.main_jar, self._folder / "kotlinx-coroutines.jar"
+        )
         logback = self._folder / "logback.xml"
         logback.write_text(_QUIET_LOGBACK, encoding="utf-8")
         # The Kotlin kernel reads "host" (not "ip") from the connection file; without it,
@@ -284,7 +310,7 @@ class KotlinKernel:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
-            cwd=self._folder,
+            cwd=tempfile.gettempdir(),
             preexec_fn=_die_with_parent if sys.platform == "linux" and on_main else None,
         )
         client = BlockingKernelClient(connection_file=connection)
@@ -296,6 +322,7 @@ class KotlinKernel:
         try:
             assert self._client is not None
             self._wait_for_kernel_info(timeout=120)
+            self._tidy_folder()
             if self.warm_up:
                 self._execute(_WARM_UP, timeout=120)
             self.ready_after = time.perf_counter() - self.started_at
@@ -303,6 +330,17 @@ class KotlinKernel:
             self._failure = exc
         finally:
             self._ready.set()
+
+    def _tidy_folder(self) -> None:
+        folder = self._folder
+        if folder is None:
+            return
+        for name in ("kernel.json", "logback.xml"):
+            with contextlib.suppress(OSError):
+                (folder / name).unlink()
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # fails (and stays) only if it holds the fallback coroutines jar
+            self._folder = None
 
     def _wait_for_kernel_info(self, timeout: float) -> None:
         # jupyter_client's wait_for_ready judges liveness by the heartbeat, which the JVM

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -196,3 +197,34 @@ def test_doctor_reports_the_kotlin_cells_without_failing_when_they_are_absent():
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "True chapter 08's Kotlin cells: not installed (optional; `make kotlin` adds them)"
+
+
+@needs_kotlin
+@pytest.mark.skipif(sys.platform != "linux", reason="the JVM dies with its parent through prctl(PR_SET_PDEATHSIG)")
+def test_killing_the_python_kernel_leaves_no_jvm_and_no_files():
+    # nbval stops a notebook's kernel with shutdown_kernel(now=True): a kill, no atexit.
+    from jupyter_client.manager import start_new_kernel
+
+    printed: list[str] = []
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        reply = kc.execute_interactive(
+            "%load_ext jwt_course.kotlin\n"
+            "import jwt_course.kotlin as k\n"
+            "k.notebook_kernel().wait_ready()\n"
+            "print(k.notebook_kernel().process.pid, k.notebook_kernel()._folder)",
+            timeout=180,
+            output_hook=lambda msg: printed.append(msg["content"].get("text", "")),
+        )
+        assert reply["content"]["status"] == "ok"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    pid, folder = "".join(printed).split()
+    for _ in range(50):  # the OS delivers the kill signal to the JVM asynchronously
+        if not Path(f"/proc/{pid}").exists():
+            break
+        time.sleep(0.1)
+    assert not Path(f"/proc/{pid}").exists()
+    assert folder == "None"  # the start-up files were removed once the kernel answered
+
