@@ -70,6 +70,8 @@ class B64urlEncode(TableExercise):
             Case(_Q1_STR, is_str, (b"a",)),
             Case(_Q1_PAD, Returns("YQ"), (b"a",), note="standard base64 gives 'YQ=='"),
             Case(_Q1_PAD, Returns("YWI"), (b"ab",)),
+            Case(_Q1_SAME, Satisfies(lambda v: isinstance(v, str) and len(v) == 4, "return 4 characters"),
+                 (bytes([0xFB, 0xFF, 0xBF]),), note="3 bytes are 24 bits: 4 characters of 6 bits, whatever the bytes"),
             Case(_Q1_ALPHABET, Returns("-_-_"), (bytes([0xFB, 0xFF, 0xBF]),), note="standard base64 gives '+/+/'"),
             Case(_Q1_SAME, Returns(""), (b"",)),
             Case(_Q1_SAME, Returns("YWJj"), (b"abc",)),
@@ -141,6 +143,10 @@ class B64urlDecode(TableExercise):
 
 _Q3_READ = "return the payload (the middle part) as a dict, for any token"
 _Q3_NO_KEY = "read the claims without the key: encoded is not encrypted"
+_Q3_UTF8 = ("the payload is JSON in UTF-8 (RFC 7519 §7.2): another library may write 'ë' as its two UTF-8 "
+            "bytes instead of \\u00eb, so decode the bytes as UTF-8 (json.loads(bytes) does), never as ASCII")
+_Q3_MIDDLE = ("read only the middle part: the header and the signature play no part, so a token whose "
+              "signature or header is damaged still has readable claims")
 _URLSAFE_CLAIMS = {"sub": "42", "note": "~~~???~~~???>>>"}  # base64url: "...J-fn4_Pz9-..."
 _RFC_CLAIMS = {"iss": "joe", "exp": 1300819380, "http://example.com/is_root": True}
 
@@ -173,6 +179,10 @@ class ReadClaims(TableExercise):
         secret = {"sub": "7", "password": "hunter2", "note": "anyone can read this"}
         unicode = {"name": "Zoë", "admin": True, "n": [1, 2, 3]}
         swapped = next(h.value for h in c.header_variants({"sub": "9"}, _KEY) if h.name == "header-swapped")
+        head, body, signature = mine.split(".")
+        raw_utf8 = {"sub": "7", "name": "Zoë Łukasz"}
+        utf8_body = _b64url(json.dumps(raw_utf8, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        utf8_token = f"{head}.{utf8_body}." + _b64url(hmac.digest(_KEY, f"{head}.{utf8_body}".encode(), "sha256"))
         return [
             case({"sub": "42", "role": "user"}, mine, "a token for {'sub': '42', 'role': 'user'}"),
             case(secret, jwt.encode(secret, secrets.token_bytes(32), algorithm="HS256"),
@@ -183,6 +193,12 @@ class ReadClaims(TableExercise):
                  f"a token for {_URLSAFE_CLAIMS!r}, whose payload has '-' and '_'"),
             case(_RFC_CLAIMS, c.RFC7515_A1_TOKEN, "RFC 7515 A.1's token (its exp is in 2011)", _Q3_NO_KEY),
             case({"sub": "mallory"}, c.alg_none({"sub": "mallory"})[0].value, "an alg=none token (empty signature)"),
+            case(raw_utf8, utf8_token, f"a token for {raw_utf8!r} written by a library that keeps UTF-8 "
+                 "(its payload has the raw bytes of 'ë' and 'Ł')", _Q3_UTF8),
+            case({"sub": "42", "role": "user"}, f"{head}.{body}.{signature[:1]}",
+                 "the token with its signature cut to one character (from a truncated log line)", _Q3_MIDDLE),
+            case({"sub": "42", "role": "user"}, f"eyJ.{body}.{signature}",
+                 "the token with its header cut to 'eyJ'", _Q3_MIDDLE),
         ]
 
     def differentials(self) -> Sequence[Differential]:
@@ -258,6 +274,8 @@ _Q5_AS_RECEIVED = "HMAC the first two parts exactly as they appear in the token 
 _Q5_FALSE = "False for a token whose header, payload or signature was changed, or signed with another key"
 _Q5_STRICT = "False for a signature that is not valid base64url (padding, '+'/'/', characters outside the alphabet)"
 _Q5_NEVER_RAISES = "False, never an exception, for anything that is not three dot-separated parts"
+_Q5_NOT_ASCII = ("False, never an exception, for a token with characters outside base64url in its first two "
+                 "parts ('é' cannot even be encoded as ASCII)")
 _Q5_CONSTANT = "compare the digests with hmac.compare_digest (constant time), not =="
 
 
@@ -350,7 +368,8 @@ class VerifyHS256(TableExercise):
             verify(f"{head}.{body}", _KEY, False, _Q5_NEVER_RAISES, "a token with only two parts"),
             verify(f"{good}.{signature}", _KEY, False, _Q5_NEVER_RAISES, "a token with four parts"),
             verify("", _KEY, False, _Q5_NEVER_RAISES, "an empty string"),
-            verify(f"é{head}.{body}.{signature}", _KEY, False, _Q5_NEVER_RAISES, "a token with 'é' in its header"),
+            verify(f"é{head}.{body}.{signature}", _KEY, False, _Q5_NOT_ASCII, "a token with 'é' in its header"),
+            verify(f"{head}.{body}é.{signature}", _KEY, False, _Q5_NOT_ASCII, "a token with 'é' in its payload"),
         ]
         return table
 
@@ -375,6 +394,8 @@ _Q6_EXP = "expired when exp <= now - leeway (exp is the first second the token i
 _Q6_NBF = "not yet valid when nbf > now + leeway"
 _Q6_ORDER = "check nbf before exp"
 _Q6_PRESENT = "a claim that is present is checked, whatever its value (exp = 0 is 1970, not 'absent')"
+_Q6_FLOAT = ("a NumericDate may be a float: compare it as it is (PyJWT's int() moves it by up to a second, "
+             "as the exercise says)")
 
 
 def _q6_reference(claims: dict[str, Any], now: int, leeway: int = 0) -> str:
@@ -428,17 +449,21 @@ class TimeStatus(TableExercise):
             case({"nbf": 0, "exp": 0}, "expired", _Q6_PRESENT),
             case({"exp": _NOW - 0.5}, "expired", _Q6_EXP, note="a NumericDate may be a float"),
             case({"exp": _NOW + 1.5}, "valid", _Q6_EXP),
+            case({"exp": _NOW + 0.5}, "valid", _Q6_FLOAT, note="half a second is left: int() would drop it"),
+            case({"nbf": _NOW + 0.5}, "not yet valid", _Q6_FLOAT, note="valid only in half a second"),
+            case({"exp": _NOW + 10.5}, "valid", _Q6_FLOAT, leeway=0),
+            case({"exp": _NOW - 9.5}, "valid", _Q6_FLOAT, leeway=10, note="9.5 s ago, within a 10 s leeway"),
             case(edges["exp-huge"], "valid", _Q6_EXP),
             case(edges["nbf-huge"], "not yet valid", _Q6_NBF),
         ]
 
     def differentials(self) -> Sequence[Differential]:
         def inputs(st: Any) -> Any:
-            offset = st.integers(-120, 120).map(lambda d: _NOW + d)
+            offset = st.integers(-240, 240).map(lambda d: _NOW + d // 2 if d % 2 == 0 else _NOW + d / 2)
             claims = st.fixed_dictionaries({}, optional={"exp": offset, "nbf": offset, "sub": st.just("42")})
             return st.tuples(claims, st.just(_NOW), st.integers(0, 60))
 
-        return [Differential(f"{_Q6_NBF}; {_Q6_EXP}; {_Q6_ORDER}", _q6_reference, inputs)]
+        return [Differential(f"{_Q6_NBF}; {_Q6_EXP}; {_Q6_ORDER}; {_Q6_FLOAT}", _q6_reference, inputs)]
 
 
 q1 = B64urlEncode()

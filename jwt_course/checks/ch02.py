@@ -249,6 +249,7 @@ _R_SIGNATURE = "None for a bad signature: an edited payload, another secret"
 _R_ALGORITHM = "HS256 only: None for alg none and for any other algorithm, even signed with the right secret"
 _R_REQUIRED = "None for a token without exp or without sub"
 _R_NEVER_RAISES = "never raise: None for anything that is not a valid token, odd claim values included"
+_R_NUMBER = "None for a time claim (exp, nbf or iat) that is not a number: a string, NaN, true (a bool is no NumericDate)"
 
 _CLAIMS: dict[str, Any] = {"sub": "alice", "iat": NOW - 60, "exp": NOW + 900}
 
@@ -315,8 +316,14 @@ class ValidateJwt(TableExercise):
                   for h in c.without_each(_CLAIMS, ("exp", "sub"))]
         table += [
             case(_R_NEVER_RAISES, _token(exp=str(NOW - 60)), 'a token whose exp is the string "<NOW - 60>"'),
-            case(_R_NEVER_RAISES, _token(exp=math.nan), "a token whose exp is NaN"),
-            case(_R_NEVER_RAISES, _token(exp=True), "a token whose exp is true"),
+            case(_R_NUMBER, _token(exp=math.nan), "a token whose exp is NaN"),
+            case(_R_NUMBER, _token(exp=True), "a token whose exp is true"),
+            case(_R_NUMBER, _token(nbf=math.nan, exp=_Y2100), "a token whose nbf is NaN",
+                 note="NaN > now is False, so a bare `nbf > now` test lets it through"),
+            case(_R_NUMBER, _token(nbf=True, exp=_Y2100), "a token whose nbf is true",
+                 note="true is a bool, not a NumericDate, although Python treats it as 1"),
+            case(_R_NUMBER, _token(iat=math.nan, exp=_Y2100), "a token whose iat is NaN"),
+            case(_R_NUMBER, _token(iat=False, exp=_Y2100), "a token whose iat is false"),
             case(_R_NEVER_RAISES, _token(nbf="soon"), 'a token whose nbf is "soon"'),
             case(_R_NEVER_RAISES, _token(iat=[NOW]), "a token whose iat is a list"),
             case(_R_NEVER_RAISES, "not.a.token", "'not.a.token'"),
@@ -370,8 +377,8 @@ _WHY = {
     ),
     ("jwt", "works_behind_load_balancer"): "every instance with the secret can check the signature",
     ("session", "instant_logout"): (
-        "deleting the row ends the session at once (an instance that never had the row "
-        "refuses it anyway)"
+        "the logout reaches the instance that holds the row, as the exercise assumes, and deleting "
+        "it ends the session at once; an instance that never had the row refuses it anyway"
     ),
     ("jwt", "instant_logout"): (
         "without a denylist a JWT lives until exp; with one per instance in memory, the other "
@@ -418,7 +425,10 @@ class SeedTable(TableExercise):
     def cases(self) -> Sequence[Case]:
         shape = Satisfies(lambda got: isinstance(got, dict) and set(_KEYS) <= set(got),
                           "return a dict with the three keys")
+        booleans = Satisfies(lambda got: all(type(got[k]) is bool for k in _KEYS),
+                             "return True or False for each key (a real bool, not 'yes', 1 or None)")
         table = [Case("return a dict with the keys " + ", ".join(_KEYS), shape, ("session", "memory", 3, False))]
+        table += [Case("return three booleans", booleans, args) for args in SEED_TABLE]
         for args, answers in SEED_TABLE.items():
             for key, value in zip(_KEYS, answers, strict=True):
                 table.append(Case(_MEANING[key], _Answer(key, value), args,
