@@ -484,6 +484,43 @@ def q6_r_defaults(claims: dict, now: int, leeway: int = 0) -> str:
     return "not yet valid" if nbf > now + leeway else "expired" if exp <= now - leeway else "valid"
 
 
+# ---------------------------------------------------------------- round 2
+def q2_w_regex_dollar(text: str) -> bytes:
+    if not re.match(r"^[A-Za-z0-9_-]*$", text):  # '$' also matches before a trailing newline
+        raise ValueError("bad character")
+    if len(text) % 4 == 1:
+        raise ValueError("bad length")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def q5_w_rsplit(token: str, key: bytes) -> bool:
+    signing_input, _, sig_b64 = token.rpartition(".")  # never counts the parts
+    if not signing_input or not token.isascii():
+        return False
+    try:
+        sig = b64url_decode(sig_b64)
+    except ValueError:
+        return False
+    return hmac.compare_digest(hmac.new(key, signing_input.encode(), hashlib.sha256).digest(), sig)
+
+
+def q5_w_altchars_validate(token: str, key: bytes) -> bool:
+    try:
+        h, p, s = token.split(".")
+        sig = base64.b64decode(s + "=" * (-len(s) % 4), altchars=b"-_", validate=True)  # still takes + and /
+        expected = hmac.new(key, f"{h}.{p}".encode("ascii"), hashlib.sha256).digest()
+    except (ValueError, binascii.Error, UnicodeEncodeError):
+        return False
+    return hmac.compare_digest(expected, sig)
+
+
+def q6_w_round(claims: dict, now: int, leeway: int = 0) -> str:
+    if "nbf" in claims and round(claims["nbf"]) > now + leeway:
+        return "not yet valid"
+    if "exp" in claims and round(claims["exp"]) <= now - leeway:
+        return "expired"
+    return "valid"
+
 
 # (exercise, answer, the requirement its refusal must name or None for accepted, what the learner did)
 CORPUS = [
@@ -548,6 +585,9 @@ CORPUS = [
     ('q6', q6_w_int, "a NumericDate may be a float: compare it as it is (PyJWT's int() moves it by up to a second, as the exercise says)", 'int() truncates float NumericDates'),
     ('q6', q6_r_plain, None, "nested ifs with 'in'"),
     ('q6', q6_r_defaults, None, 'defaults -inf/+inf, conditional expression'),
+    ('q5', q5_w_rsplit, 'False, never an exception, for anything that is not three dot-separated parts', 'rpartition without counting parts: four parts signed over three verify'),
+    ('q5', q5_w_altchars_validate, "False for a signature that is not valid base64url (padding, '+'/'/', characters outside the alphabet)", "b64decode(altchars='-_', validate=True) still takes '+' and '/'"),
+    ('q6', q6_w_round, "a NumericDate may be a float: compare it as it is (PyJWT's int() moves it by up to a second, as the exercise says)", 'round() moves a float NumericDate'),
 ]
 
 

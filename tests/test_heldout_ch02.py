@@ -471,6 +471,37 @@ def q2_w_exp_type_only(token: str, secret: str, now: float) -> str | None:
     return claims["sub"]
 
 
+
+
+class Q1InstanceCache(Good):
+    """Caches logins in memory: a logout on another instance never reaches this cache."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        super().__init__(db)
+        self.cache: dict[str, tuple[str, float]] = {}
+
+    def create(self, username: str, now: float, ttl_seconds: float) -> str:
+        sid = super().create(username, now, ttl_seconds)
+        self.cache[sid] = (username, now + ttl_seconds)
+        return sid
+
+    def get(self, session_id: str, now: float) -> str | None:
+        if session_id in self.cache:
+            username, expires_at = self.cache[session_id]
+            return username if now < expires_at else None
+        return super().get(session_id, now)
+
+    def delete(self, session_id: str) -> bool:
+        self.cache.pop(session_id, None)
+        return super().delete(session_id)
+
+
+class Q1OsUrandom(Good):
+    def new_id(self, username: str, now: float) -> str:
+        import os
+        return os.urandom(16).hex()
+
+
 # (exercise, answer, the requirement its refusal must name or None for accepted, what the learner did)
 CORPUS = [
     ('q1', Q1FStringDelete, 'delete with a hostile id deletes nothing and returns False', 'delete with an f-string'),
@@ -513,6 +544,8 @@ CORPUS = [
     ('q3', q3_r_expression, 'instant_logout: after a logout, the credential is refused on every instance at once', 'boolean expressions, memory sessions not instant (against the stated assumption)'),
     ('q3', q3_r_expression_fixed, None, 'boolean expressions, per the clarified text'),
     ('q2', q2_w_exp_type_only, 'None for a time claim (exp, nbf or iat) that is not a number: a string, NaN, true (a bool is no NumericDate)', "checks exp's type only: nbf NaN/true, iat NaN pass"),
+    ('q1', Q1InstanceCache, 'every read comes from the database: a logout on another instance is seen at once (no copy of the sessions in memory)', 'an in-memory cache: a logout on instance B is not seen by A'),
+    ('q1', Q1OsUrandom, None, 'os.urandom(16).hex() (128 random bits)'),
 ]
 
 

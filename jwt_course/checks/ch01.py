@@ -132,6 +132,10 @@ class B64urlDecode(TableExercise):
                  shown="b64url_decode(<bytes(range(256)) encoded>)"),
         ]
         table += [Case(_Q2_STRICT, Raises(), (h.value,), note=f"it has {h.what}") for h in c.NOT_BASE64URL]
+        table += [  # a trailing newline that leaves a valid length: re.match('^...$') lets it through
+            Case(_Q2_STRICT, Raises(), ("YWI\n",), note="a trailing newline; regex '$' also matches before one"),
+            Case(_Q2_STRICT, Raises(), ("YQ\n",), note="a trailing newline"),
+        ]
         table += [Case(_Q2_LENGTH, Raises(), (h.value,), note=h.what) for h in c.lengths_1_mod_4()]
         return table
 
@@ -367,6 +371,10 @@ class VerifyHS256(TableExercise):
             verify(f"{head}.{body}.!!!!", _KEY, False, _Q5_STRICT, "the token with '!!!!' as its signature"),
             verify(f"{head}.{body}", _KEY, False, _Q5_NEVER_RAISES, "a token with only two parts"),
             verify(f"{good}.{signature}", _KEY, False, _Q5_NEVER_RAISES, "a token with four parts"),
+            verify(f"{good}.{_b64url(hmac.digest(_KEY, good.encode(), 'sha256'))}", _KEY, False, _Q5_NEVER_RAISES,
+                   "four parts whose last is the HMAC of the first three under key"),
+            verify(f"{head}.{_b64url(hmac.digest(_KEY, head.encode(), 'sha256'))}", _KEY, False, _Q5_NEVER_RAISES,
+                   "two parts whose last is the HMAC of the first under key"),
             verify("", _KEY, False, _Q5_NEVER_RAISES, "an empty string"),
             verify(f"é{head}.{body}.{signature}", _KEY, False, _Q5_NOT_ASCII, "a token with 'é' in its header"),
             verify(f"{head}.{body}é.{signature}", _KEY, False, _Q5_NOT_ASCII, "a token with 'é' in its payload"),

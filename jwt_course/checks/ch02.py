@@ -54,6 +54,8 @@ _R_SAME_SECOND = "two create() calls in the same second make two different, work
 _R_UNGUESSABLE = "the id is unguessable: at least 64 random bits from secrets (OWASP), not from the time, the inputs or random"
 _R_DELETE = "delete(session_id) removes the session and returns True if it existed, False otherwise"
 _R_DELETE_HOSTILE = "delete with a hostile id deletes nothing and returns False"
+_R_SHARED = ("every read comes from the database: a logout on another instance is seen at once "
+             "(no copy of the sessions in memory)")
 
 _ALPHABETS = (
     (string.digits, math.log2(10)),
@@ -234,6 +236,10 @@ class SqliteSessions(TableExercise):
             Case(_R_DELETE, Returns(False), act=lambda s: s.store.delete(s.ids["alice"]),
                  shown="delete(alice's id) a second time"),
             Case(_R_DELETE, Returns("bob"), act=_get("bob"), shown="get(bob's id, now=1000) after deleting alice's"),
+            Case(_R_SHARED, Returns(True), act=lambda s: s.other.delete(s.ids["bob"]),
+                 shown="another instance: delete(bob's id)"),
+            Case(_R_SHARED, Returns(None), act=_get("bob"), shown="get(bob's id, now=1000) after the other "
+                 "instance deleted it", note="bob logged out on the other instance"),
         ]
         return table
 
