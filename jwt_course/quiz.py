@@ -368,10 +368,15 @@ def read_claims(token: str) -> dict:
             shown = f"read_claims(<a token whose payload is {json.dumps(payload, ensure_ascii=False)}>)"
             table.append(Case(self.REQUIREMENT, Returns(payload), args=(token,), shown=shown))
         payload = {"sub": "alice"}
-        odd_header = _b64url(b"not json") + "." + _unsigned({}, payload).split(".")[1] + ".c2ln"
-        table.append(Case("decode only the middle part, with the standard library: nothing else of the token is read",
-                          Returns(payload), args=(odd_header,),
+        only_middle = "decode only the middle part, with the standard library: nothing else of the token is read"
+        middle = _unsigned({}, payload).split(".")[1]
+        odd_header = _b64url(b"not json") + "." + middle + ".c2ln"
+        table.append(Case(only_middle, Returns(payload), args=(odd_header,),
                           shown="read_claims(<a token whose header part is not JSON, payload {'sub': 'alice'}>)"))
+        # One character is no base64 at all (a length of 1 mod 4): decoding the signature would raise.
+        odd_signature = _b64url(b'{"alg":"HS256"}') + "." + middle + ".x"
+        table.append(Case(only_middle, Returns(payload), args=(odd_signature,),
+                          shown="read_claims(<a token whose signature part is 'x', payload {'sub': 'alice'}>)"))
         return table
 
     def differentials(self) -> Sequence[Differential]:
@@ -392,9 +397,10 @@ class TokenFromHeader(_TableQuestion):
     name = "token_from_header"
     task = (
         "Write token_from_header(authorization) -> str that returns the token from an "
-        "'Authorization' header value 'Bearer <token>' (the scheme is case-insensitive; the token has "
-        "no spaces) and raises ValueError for anything else: None, '', 'Bearer', "
-        "'Basic ...', 'Bearer a b'."
+        "'Authorization' header value 'Bearer <token>': the scheme (case-insensitive), one space, then "
+        "a token with no whitespace at all. It raises ValueError for anything else: None, '', 'Bearer', "
+        "'Basic ...', 'Bearer a b', 'Bearer a\\tb', a leading or trailing space. (RFC 6750 allows several "
+        "spaces after 'Bearer'; a parser that accepts exactly one is stricter, and strict is safe.)"
     )
     explanation = (
         "RFC 6750 §2.1: the token travels as 'Authorization: Bearer <token>'; whatever else arrives "
@@ -402,12 +408,13 @@ class TokenFromHeader(_TableQuestion):
     )
     hints = (
         "Split once on the first space: the scheme, then the rest.",
-        "scheme.lower() == 'bearer', the rest non-empty and without spaces; otherwise raise ValueError.",
+        "scheme.lower() == 'bearer', the rest non-empty and without whitespace (str.isspace() on each "
+        "character catches tabs and newlines too); otherwise raise ValueError.",
     )
     solution_code = '''
 def token_from_header(authorization: str | None) -> str:
     scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token or " " in token:
+    if scheme.lower() != "bearer" or not token or any(ch.isspace() for ch in token):
         raise ValueError("expected 'Bearer <token>'")
     return token
 '''
@@ -425,6 +432,12 @@ def token_from_header(authorization: str | None) -> str:
         "Basic YWxpY2U6d29uZGVybGFuZA==",
         "Token abc.def.ghi",
         "Bearer abc def",
+        "Bearer  abc.def.ghi",
+        "Bearer abc.def.ghi ",
+        " Bearer abc.def.ghi",
+        "Bearer abc\tdef",
+        "Bearer abc.def.ghi\n",
+        "Bearer\tabc.def.ghi",
         "abc.def.ghi",
         "Bearerabc.def.ghi",
     )

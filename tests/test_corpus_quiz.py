@@ -104,7 +104,7 @@ def q18_removeprefix(authorization):
 
 
 def q18_right_regex(authorization):
-    match = re.fullmatch(r"(?i:bearer) ([^ ]+)", authorization or "")
+    match = re.fullmatch(r"(?i:bearer) (\S+)", authorization or "")
     if match is None:
         raise ValueError("expected 'Bearer <token>'")
     return match.group(1)
@@ -114,7 +114,7 @@ def q18_right_split(authorization):
     if not isinstance(authorization, str):
         raise ValueError("no header")
     parts = authorization.split(" ")
-    if len(parts) != 2 or parts[0].casefold() != "bearer" or not parts[1]:
+    if len(parts) != 2 or parts[0].casefold() != "bearer" or not parts[1] or not parts[1].isprintable():
         raise ValueError("expected 'Bearer <token>'")
     return parts[1]
 

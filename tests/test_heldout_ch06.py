@@ -289,7 +289,7 @@ def q3_r_after_verify(token: str) -> dict:
 
 
 # (exercise, answer, how the requirement its refusal names begins ('' = any) or None for accepted, what the
-# learner did). Only answers the checker already handles as intended are here: see the report for the others.
+# learner did).
 CORPUS = [
     ('q1', q1_w_new_header, "same header but alg 'none',", 'new header {alg:none,typ:JWT}: kid/typ lost'),
     ('q1', q1_w_capital_none, "same header but alg 'none',", "alg 'None' capitalised"),
@@ -298,6 +298,7 @@ CORPUS = [
     ('q1', q1_w_capital_admin, "same header but alg 'none',", "role 'Admin'"),
     ('q1', q1_w_drops_claims, "same header but alg 'none',", 'drops the other claims'),
     ('q1', q1_w_pyjwt_none, "same header but alg 'none',", 'PyJWT alg none: header members lost'),
+    ('q1', q1_w_std_b64, "same header but alg 'none',", "standard base64: '+' and '/'"),
     ('q1', q1_r_by_hand, None, 'by hand, compact JSON'),
     ('q1', q1_r_stdlib, None, 'stdlib only, default json spacing'),
     ('q2', q2_w_hs256_only, 'return the word of the', 'HS256 only'),

@@ -60,6 +60,21 @@ def q17_w_unpack_three(token: str) -> dict:
     return json.loads(_b64(payload))
 
 
+def q17_w_reads_signature(token: str) -> dict:
+    header, payload, signature = token.split(".")
+    _b64(signature)  # "make sure it is a real token"
+    return json.loads(_b64(payload))
+
+
+def q18_w_space_only(authorization):
+    if not authorization or authorization[:7].lower() != "bearer " or not authorization[7:]:
+        raise ValueError("bad header")
+    token = authorization[7:]
+    if " " in token:
+        raise ValueError("bad token")
+    return token  # 'Bearer a\tb' gives 'a\tb'
+
+
 def q17_r_index(token: str) -> dict:
     return json.loads(_b64(token.split(".")[1]).decode("utf-8"))
 
@@ -215,7 +230,7 @@ def q19_r_handmade(token: str) -> dict:
 
 
 # (exercise, answer, how the requirement its refusal names begins ('' = any) or None for accepted, what the
-# learner did). Only answers the checker already handles as intended are here: see the report for the others.
+# learner did).
 CORPUS = [
     ('q17', q17_w_header, 'return the payload: base64url-decode the', 'reads the header'),
     ('q17', q17_w_ascii, 'return the payload: base64url-decode the', 'decodes as ASCII (text: UTF-8)'),
@@ -224,6 +239,7 @@ CORPUS = [
     ('q17', q17_w_pyjwt, 'decode only the middle part,', 'PyJWT (reads header and signature)'),
     ('q17', q17_w_no_padding, 'return the payload: base64url-decode the', 'no padding restored'),
     ('q17', q17_w_returns_str, 'return the payload: base64url-decode the', 'returns str'),
+    ('q17', q17_w_reads_signature, 'decode only the middle part,', 'decodes the signature too'),
     ('q17', q17_r_index, None, 'index 1, utf-8'),
     ('q17', q17_r_bytes, None, 'b64decode altchars'),
     ('q18', q18_w_split_index, 'raise ValueError for anything that', "split(' ')[1]: IndexError, Basic accepted"),
@@ -232,6 +248,9 @@ CORPUS = [
     ('q18', q18_w_returns_none, 'raise ValueError for anything that', 'returns None instead of raising'),
     ('q18', q18_w_empty_token, 'raise ValueError for anything that', "'Bearer ' gives an empty token"),
     ('q18', q18_w_typeerror_none, 'raise ValueError for anything that', 'AttributeError for None'),
+    ('q18', q18_w_split_whitespace, 'raise ValueError for anything that', "split(): 'Bearer  abc' and tabs"),
+    ('q18', q18_w_strip, 'raise ValueError for anything that', "strip() first: 'Bearer abc ' accepted"),
+    ('q18', q18_w_space_only, 'raise ValueError for anything that', "a tab inside the token accepted"),
     ('q18', q18_r_regex, None, 'regex fullmatch'),
     ('q18', q18_r_partition, None, 'partition, casefold'),
     ('q19', q19_w_header_alg, 'accept HS256 only: never the', 'alg from header'),

@@ -446,6 +446,16 @@ class _Field(Expect):
         return f"return a tuple (start_signing, unpublish_old, retire_old) with {_FIELDS[self.index]} = {self.want}"
 
 
+class _Triple(Expect):
+    """The call returns a tuple of three values (whatever they are)."""
+
+    def accepts(self, outcome: Outcome) -> bool:
+        return not outcome.raised and isinstance(outcome.value, tuple) and len(outcome.value) == 3
+
+    def describe(self) -> str:
+        return "return a tuple of three values, (start_signing, unpublish_old, retire_old)"
+
+
 class RotationSchedule(TableExercise):
     """When may the new key sign, leave the public JWKS, and leave the auth server?"""
 
@@ -470,7 +480,9 @@ class RotationSchedule(TableExercise):
             ("verifiers allowing 30 s of clock skew", (1_000, 300, 900, 604_800), {"leeway": 30}),
             ("leeway and no refresh tokens", (5_000, 120, 600, 0), {"leeway": 45}),
         ]
-        return [
+        shape = Case("return a tuple (start_signing, unpublish_old, retire_old): three values, in that order",
+                     _Triple(), args=rows[0][1], note=rows[0][0])
+        return [shape] + [
             Case(f"{_FIELDS[i]}: {_WHY[_FIELDS[i]]}", _Field(i, _schedule(*args, **kwargs)[i]), args=args,
                  kwargs=kwargs, note=what)
             for what, args, kwargs in rows

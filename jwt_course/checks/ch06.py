@@ -133,6 +133,9 @@ class _Forgery(Expect):
             return "the forged token has a signature part; with alg none it is empty (the token ends with '.')"
         if "=" in head + body:
             return "its parts carry '=' padding; a JWS compact token is base64url without padding"
+        if "+" in head + body or "/" in head + body:
+            return ("its parts hold '+' or '/', standard base64; a JWS compact token is base64url, which "
+                    "writes '-' and '_' instead")
         try:
             header, claims, _ = _parts(forged)
         except (ValueError, jwt.PyJWTError) as exc:
@@ -192,6 +195,9 @@ class ForgeAlgNone(TableExercise):
             ("alice's token", _lab_token("alice")),
             ("a token of another user", _lab_token(f"user-{secrets.token_hex(3)}")),
             ("a token whose header also has a kid", _lab_token("carol", kid="lab-key-1")),
+            # Six '?' and six '>' in a row: whatever the alignment, standard base64 writes '/' and '+'
+            # here, and base64url '_' and '-'.
+            ("a token whose claims base64url-encode to '-' and '_'", _lab_token("??????>>>>>>")),
         ]
         return [
             Case(self.REQUIREMENT, _Forgery(token, settings, signer), args=(token,), shown=f"forge_alg_none(<{what}>)")
