@@ -6,9 +6,11 @@ import asyncio
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import jwt
+import nbformat
 import pytest
 
 from jwt_course import pictures, serve
@@ -324,3 +326,29 @@ def test_hostile_names_and_paths_are_escaped_in_a_sequence_diagram(api):
     texts = _texts(picture)
     assert "<script>x</script> & co" in texts and "<b>&amp;" in texts
     assert any("<img src=x onerror=alert(1)>" in text for text in texts)
+
+
+# ---------------------------------------------------------------------------- in the lessons
+
+CHAPTERS = sorted(p for p in (Path(__file__).parent.parent / "notebooks").glob("0[1-8]_*.ipynb"))
+
+
+def _pictures_in(path: Path) -> list[dict]:
+    nb = nbformat.read(path, as_version=4)
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if 'role="img"' in data.get("image/svg+xml", ""):
+                found.append(data)
+    return found
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.name for p in CHAPTERS])
+def test_every_chapter_shows_a_picture_with_alt_text_a_png_twin_and_a_text_form(path):
+    pictures_here = _pictures_in(path)
+    assert pictures_here, f"{path.name} shows no jwt_course.pictures picture (issue 15: one per chapter 01-08)"
+    for data in pictures_here:
+        root = ET.fromstring(data["image/svg+xml"])
+        assert (root.get("aria-label") or "").strip(), f"{path.name}: a picture without alt text"
+        assert "image/png" in data and data.get("text/plain", "").strip(), f"{path.name}: re-run the notebook"
