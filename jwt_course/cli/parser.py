@@ -1,39 +1,23 @@
-"""The ``jwt-course`` command (also ``python -m jwt_course``).
-
-Subcommands::
-
-    jwt-course decode TOKEN           show header and claims, unverified, with warnings
-    jwt-course verify TOKEN --key ... check signature and claims; exit 1 with the reason
-    jwt-course serve                  run the course's demo API for a workshop
-    jwt-course doctor                 check this machine is ready for the course
-    jwt-course progress               which exercises are solved, per chapter
-
-Exit status: 0 success, 1 a token that does not verify (or a failed check, or a
-server that could not start), 2 bad input on the command line. Expected failures are
-one ``error: ...`` line on stderr, never a traceback (set ``JWT_COURSE_DEBUG=1`` to
-see the traceback of an unexpected one).
-
-This module holds the parser and that error handling; the subcommands live in
-:mod:`jwt_course.inspect_token` (decode), :mod:`jwt_course.verify_token` (verify) and
-:mod:`jwt_course.workshop` (serve, doctor, progress).
-"""
+"""The ``jwt-course`` argument parser: subcommands, option types, and the checks argparse
+cannot express (non-UTF-8 text, ``serve`` flags that contradict each other)."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .cli_errors import EXIT_INVALID, EXIT_USAGE, CliError
-from .course import ROOT
-from .inspect_token import analyse, cmd_decode, is_text, utc_date
-from .verify_token import JWKS_TIMEOUT_SECONDS, cmd_verify
-from .workshop import cmd_doctor, cmd_progress, cmd_serve
+from ..course import ROOT
+from .decode import cmd_decode, is_text, utc_date
+from .doctor import cmd_doctor
+from .errors import EXIT_USAGE, CliError
+from .progress import cmd_progress
+from .serve import cmd_serve
+from .verify import JWKS_TIMEOUT_SECONDS, cmd_verify
 
-__all__ = ["CliError", "analyse", "main"]
+__all__ = ["build_parser", "check_arguments"]
 
 
 # -- the command line -----------------------------------------------------------------
@@ -306,29 +290,7 @@ def _check_serve_options(args: argparse.Namespace) -> None:
         )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``jwt-course`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
-    args = build_parser().parse_args(argv)
-    try:
-        _refuse_undecodable(args)
-        _check_serve_options(args)
-        status: int = args.handler(args)
-    except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.status
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # `jwt-course decode ... | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_INVALID
-    except Exception as exc:
-        if os.environ.get("JWT_COURSE_DEBUG"):
-            raise
-        print(
-            f"error: unexpected {type(exc).__name__}: {exc} "
-            "(set JWT_COURSE_DEBUG=1 to see the traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_INVALID
-    return status
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse what the parser lets through: non-UTF-8 text, flags that contradict each other."""
+    _refuse_undecodable(args)
+    _check_serve_options(args)

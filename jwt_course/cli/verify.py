@@ -17,10 +17,10 @@ from typing import Any
 
 import jwt
 
-from .cli_errors import EXIT_INVALID, EXIT_OK, CliError
-from .handmade import b64url_decode
-from .tokens import check_time_claims
-from .inspect_token import (
+from ..handmade import b64url_decode
+from ..tokens import check_time_claims
+from .errors import EXIT_INVALID, EXIT_OK, CliError
+from .decode import (
     current_time,
     duration,
     is_number,

@@ -1,8 +1,8 @@
 """The exit statuses of the ``jwt-course`` command and its one expected error.
 
-Kept apart from :mod:`jwt_course.cli` so that the modules holding the subcommands
-(:mod:`jwt_course.inspect_token`, :mod:`jwt_course.verify_token`,
-:mod:`jwt_course.workshop`) can raise it without importing the parser.
+Kept apart from the parser (:mod:`jwt_course.cli.parser`) so that the modules holding the
+subcommands (:mod:`.decode`, :mod:`.verify`, :mod:`.serve`, :mod:`.doctor`,
+:mod:`.progress`) can raise it without importing it.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from typing import Any, TypeGuard
 
 import jwt
 
-from .cli_errors import EXIT_OK, CliError
-from .handmade import b64url_decode
+from ..handmade import b64url_decode
+from .errors import EXIT_OK, CliError
 
 __all__ = [
     "LONG_LIFETIME_SECONDS",
