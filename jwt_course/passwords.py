@@ -56,7 +56,7 @@ def verify_password(password: str, encoded: str) -> bool:
             return False
         salt, expected = bytes.fromhex(salt_hex), bytes.fromhex(digest_hex)
         actual = _scrypt(password, salt, int(n), int(r), int(p))
-    except ValueError:
+    except (ValueError, TypeError, OverflowError):  # hashlib.scrypt: TypeError/OverflowError for absurd n
         return False
     return hmac.compare_digest(actual, expected)
 

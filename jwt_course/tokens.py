@@ -276,6 +276,8 @@ class TokenSigner:
         """
         if len(token) > MAX_TOKEN_LENGTH:
             raise jwt.DecodeError(f"token longer than {MAX_TOKEN_LENGTH} characters")
+        if not token.isascii():  # a token is base64url and dots; PyJWT would raise UnicodeEncodeError
+            raise jwt.DecodeError("Invalid token: only base64url characters and dots are allowed")
         key = (typ, tuple(require), token)
         with self._cache_lock:
             cached = self._verified.get(key)
