@@ -29,6 +29,7 @@ import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from importlib import resources
 from typing import Any
 
 import jwt
@@ -577,326 +578,28 @@ def verify(token: str) -> dict:
 
 
 # --- the multiple-choice questions -----------------------------------------------------
+# The questions are content, not code: jwt_course/data/quiz_choices.json holds them (label,
+# chapter, question, options, correct letters, explanation, why each wrong letter is wrong).
 
-_CHOICES = (
-    Choice(
-        "q1",
-        "01",
-        "Alice's access token says \"role\": \"user\". Who can read that claim?",
-        (
-            "Only the server, because the token is encrypted with its secret",
-            "Anyone who holds the token: the payload is only base64url-encoded",
-            "Only someone who knows the signing algorithm",
-            "Nobody: the payload is hashed into the signature",
-        ),
-        "b",
-        "A signed JWT (JWS) is encoded, not encrypted: split on '.', base64url-decode the middle. "
-        "The signature stops changes, not reading. Secret payloads need JWE.",
-        {
-            "a": "signing is not encryption; a JWS payload is plain JSON in base64url (an encrypted JWT is a JWE, 5 parts).",
-            "c": "the algorithm is written in the header, in plain text; it is not needed to read the payload.",
-            "d": "the signature covers the payload but does not replace it: the payload travels in the clear.",
-        },
-    ),
-    Choice(
-        "q2",
-        "01",
-        "Which part of a JWT stops a client from changing its role from user to admin?",
-        (
-            "The header, because it names the algorithm",
-            "The payload, because base64url cannot be edited by hand",
-            "The signature, computed over header and payload with the server's key",
-            "The dots, because the server counts the characters between them",
-        ),
-        "c",
-        "Edit one byte of header or payload and the signature no longer matches; without the key the "
-        "client cannot make a new one.",
-        {
-            "a": "the header only says how the token was signed; a client can edit it as easily as the payload.",
-            "b": "base64url is an encoding anyone can reverse and redo in one line.",
-            "d": "the dots only separate the three parts; nothing about their lengths is checked.",
-        },
-    ),
-    Choice(
-        "q3",
-        "01",
-        "Which of these belong in an access token's payload? (select all that apply)",
-        (
-            "sub: the user's id",
-            "role: what the user may do",
-            "the user's password hash, to re-check it later",
-            "exp: when the token stops being valid",
-            "the user's card number, to save a database call",
-        ),
-        "abd",
-        "Identifiers, permissions and the registered time claims. Everything in the payload is readable "
-        "by whoever holds the token (and by every log that records it).",
-        {
-            "c": "a password hash is a secret: anyone with the token could read it and attack it offline.",
-            "e": "the payload is readable by the client, proxies and logs: personal or payment data must not be in it.",
-        },
-    ),
-    Choice(
-        "q4",
-        "02",
-        "Two API instances sit behind a load balancer with NO shared storage. The next request goes "
-        "to the other instance. Which login still works?",
-        (
-            "A server session (session id in a cookie)",
-            "Both",
-            "Neither",
-            "A JWT in the Authorization header, both instances holding the verifying key",
-        ),
-        "d",
-        "A JWT carries its own claims and is checked with a key, so any instance with that key can "
-        "verify it; a session id means nothing to an instance that does not hold the session.",
-        {
-            "a": "the session lives in the memory of the instance that created it; the other instance has never seen it.",
-            "b": "the session id is looked up in the first instance's store, which the second cannot reach.",
-            "c": "the JWT needs no shared state: the second instance verifies the signature with its own copy of the key.",
-        },
-    ),
-    Choice(
-        "q5",
-        "03",
-        "How does a client send a Bearer token to an API, as RFC 6750 recommends?",
-        (
-            "In the header: Authorization: Bearer <token>",
-            "In the query string: GET /me?access_token=<token>",
-            "In the JSON body of every GET request",
-            "In a header named Bearer: <token>",
-        ),
-        "a",
-        "The Authorization header with the scheme Bearer. Whoever presents the token is let in, so it "
-        "travels over HTTPS only.",
-        {
-            "b": "RFC 6750 allows it only as a last resort: URLs end up in server logs, proxies and browser history.",
-            "c": "GET requests have no body by convention, and the body is not where HTTP carries credentials.",
-            "d": "there is no such header; 'Bearer' is the authentication scheme inside the Authorization header.",
-        },
-    ),
-    Choice(
-        "q6",
-        "03",
-        "Alice (role user) sends a valid, unexpired access token to the course server's GET /admin, a route "
-        "for role admin. By RFC 6750, what should she get?",
-        (
-            "401 Unauthorized with WWW-Authenticate: Bearer error=\"invalid_token\"",
-            "403 Forbidden: the server knows who she is and refuses",
-            "404 Not Found, to hide that the route exists",
-            "200 with an empty body",
-        ),
-        "b",
-        "401 means 'who are you?' (no or bad credentials); 403 means 'I know who you are, and no' "
-        "(RFC 6750's insufficient_scope).",
-        {
-            "a": "her token is valid: 401 would tell the client to authenticate again, which will not help.",
-            "c": "some APIs hide routes this way (RFC 9110 allows it), but RFC 6750 §3.1 answers a known user "
-            "without the rights with 403 (insufficient_scope), and so does the course server.",
-            "d": "200 means access was granted; she is not an admin.",
-        },
-    ),
-    Choice(
-        "q7",
-        "04",
-        "An attacker copies a user's access token (15-minute expiry) from a log file. The API only "
-        "checks the signature and exp. What can the attacker do?",
-        (
-            "Nothing: the token is bound to the user's IP address",
-            "Use it only until the user logs out",
-            "Use it until it expires, at most 15 minutes",
-            "Change the role claim to admin",
-        ),
-        "c",
-        "A bearer token works for whoever holds it until exp. Short expiry limits the damage; "
-        "a denylist (by jti) or a token version can end it sooner.",
-        {
-            "a": "a plain JWT is not bound to an IP or a device; nothing in the check compares them.",
-            "b": "logout can only stop it if the API checks a denylist, and this one checks signature and exp only.",
-            "d": "any change breaks the signature, and the attacker does not have the key.",
-        },
-    ),
-    Choice(
-        "q8",
-        "04",
-        "With refresh-token rotation and reuse detection, a refresh token that was already used once "
-        "is presented again to the auth server. What does the auth server do?",
-        (
-            "Returns the same new pair as the first time (the call is idempotent)",
-            "Accepts it, because it has not expired yet",
-            "Refuses only that token; the pair issued by the first use keeps working",
-            "Refuses it and revokes the whole family: no refresh token of that login works any more",
-        ),
-        "d",
-        "Two uses of one refresh token mean two holders, one of them a thief (or a retry after a lost "
-        "answer), and the server cannot tell which: it ends the whole login, and the real user logs in "
-        "again. Access tokens already issued are another matter: a resource service that checks only "
-        "the signature and exp (chapter 05's JWKS-only service) accepts them until they expire; the "
-        "course server refuses them at once because it checks the family on every request.",
-        {
-            "a": "handing the pair out again would give a thief the live session.",
-            "b": "after rotation an unexpired but used refresh token is exactly what a thief replays.",
-            "c": "if the thief made the first refresh, the live pair is theirs: revoking only the replayed token leaves them in.",
-        },
-    ),
-    Choice(
-        "q9",
-        "04",
-        "How should a server reject a logged-out access token before its exp?",
-        (
-            "Keep its jti in a denylist until the token's own exp, and check that on every request",
-            "Ask the client to delete the token",
-            "Change the signing secret",
-            "Keep the SHA-256 of the raw token text in a denylist",
-        ),
-        "a",
-        "The jti (with iss) names the token; the row can be deleted at exp, when the token dies anyway, "
-        "so the list stays small.",
-        {
-            "b": "an attacker holding a copy does not delete anything.",
-            "c": "that logs out every user at once (sometimes right for a leaked key, never for one logout).",
-            "d": "the same token has several spellings (PyJWT accepts a trailing '=' on the signature): a hash of the text is bypassed.",
-        },
-    ),
-    Choice(
-        "q10",
-        "05",
-        "Five microservices must verify tokens, but only the auth service may issue them. Which set-up?",
-        (
-            "HS256, the same secret copied into every service",
-            "HS256 with a different secret in each service",
-            "RS256 (or ES256/EdDSA): the auth service keeps the private key, services verify with its public key (JWKS)",
-            "alg none inside the private network",
-        ),
-        "c",
-        "With a key pair, verifying needs only the public key, which cannot sign; with HMAC every "
-        "holder of the secret can also mint tokens.",
-        {
-            "a": "every service holding the secret could mint tokens for any user: one leak compromises all.",
-            "b": "a token signed with one secret does not verify with another; nothing would work.",
-            "d": "unsigned tokens can be forged by anyone who reaches the network.",
-        },
-    ),
-    Choice(
-        "q11",
-        "05",
-        "What is the kid in a JWT header for?",
-        (
-            "It names which of the issuer's published public keys verifies this token",
-            "It is the user's id",
-            "It is a file path where the server finds the key",
-            "It is the signing key itself, so the verifier needs no configuration",
-        ),
-        "a",
-        "The issuer publishes its keys as a JWKS, each with a kid; the verifier picks the key by kid "
-        "from that trusted set, which is what makes key rotation painless.",
-        {
-            "b": "the user's id is the sub claim in the payload.",
-            "c": "treating kid as a path is a classic vulnerability (path traversal to a known file): look it up in a fixed set.",
-            "d": "a key sent inside the token (the jwk header) must never be trusted: the attacker would sign with their own.",
-        },
-    ),
-    Choice(
-        "q12",
-        "06",
-        "A hand-written RS256 verifier takes the algorithm from the token's alg header and verifies with "
-        "it: 'none' means no signature check, 'HS256' an HMAC keyed with the key it holds (the RSA public "
-        "key's PEM bytes), 'RS256' an RSA check with that public key. What can an attacker do? "
-        "(select all that apply)",
-        (
-            "Send alg none with no signature and have it accepted",
-            "Nothing, as long as the key is long and random",
-            "Send alg HS256 signed with the server's PUBLIC key as the HMAC secret (key confusion)",
-            "Only make the token a few bytes longer",
-        ),
-        "ac",
-        "The algorithm must come from the server's configuration (an allow-list of one), never from "
-        "the token it is about to check. (PyJWT itself refuses both tricks, 'none' with a key and a PEM "
-        "as an HMAC secret; a hand-written verifier like this one does neither.)",
-        {
-            "b": "key strength does not help when the attacker chooses 'none', or turns your public key into a shared secret.",
-            "d": "the danger is accepting forged tokens, not their size.",
-        },
-    ),
-    Choice(
-        "q13",
-        "06",
-        "The billing API and the profile API trust the same issuer. Which check stops a token issued "
-        "for billing from being accepted by profile?",
-        ("exp", "iss", "the signature", "aud"),
-        "d",
-        "aud says which API a token is for; each API accepts only its own name, so a token leaked by "
-        "(or minted for) one cannot be replayed at another.",
-        {
-            "a": "the billing token may be perfectly unexpired.",
-            "b": "both tokens come from the same issuer, so iss matches for both.",
-            "c": "the same issuer signed it with the same key: the signature is valid.",
-        },
-    ),
-    Choice(
-        "q14",
-        "06",
-        "A page has an XSS bug: an attacker's script runs in it. Where can that script NOT read the token?",
-        (
-            "localStorage",
-            "sessionStorage",
-            "an HttpOnly cookie",
-            "a JavaScript variable",
-        ),
-        "c",
-        "HttpOnly cookies are invisible to scripts (though the browser still sends them, so add "
-        "SameSite and a CSRF defence). Every other place is readable by script on the page.",
-        {
-            "a": "localStorage is readable by any script of the origin, the injected one included.",
-            "b": "sessionStorage is the same as localStorage for a script on the page; it only lives shorter.",
-            "d": "the injected script runs in the same page and can read, or simply use, what the app's code can.",
-        },
-    ),
-    Choice(
-        "q15",
-        "06",
-        "JWT vs OAuth 2.0: which is true?",
-        (
-            "JWT is a token format; OAuth 2.0 is a framework for obtaining and using access tokens, which may be JWTs",
-            "OAuth 2.0 replaced JWT",
-            "OAuth 2.0 requires its access tokens to be JWTs",
-            "They are two names for the same thing",
-        ),
-        "a",
-        "OAuth 2.0 says how a client gets an access token and presents it; it does not fix the token's "
-        "format. JWTs are a common format (RFC 9068) and the ID token of OpenID Connect.",
-        {
-            "b": "they solve different problems and are used together.",
-            "c": "RFC 6749 leaves the access token's format to the server: opaque strings are common, and "
-            "RFC 9068's JWT profile is optional.",
-            "d": "one is a format, the other a protocol; OAuth tokens may just as well be opaque strings.",
-        },
-    ),
-    Choice(
-        "q16",
-        "08",
-        "A background task re-verifies every stored session (thousands of signature checks, awaiting the "
-        "database between them). It catches CancelledError around each step and carries on. At shutdown "
-        "the server cancels it. What happens in Python?",
-        (
-            "Nothing bad: Python stops the task anyway",
-            "The event loop crashes",
-            "The next await raises CancelledError again, and again, until the task gives up, as a Kotlin "
-            "job's next delay() would",
-            "The work goes on for nobody: CPU and database time are spent, and the shutdown, which waits "
-            "for the cancelled task, waits until it finishes on its own",
-        ),
-        "d",
-        "Cancellation is cooperative (Kotlin and asyncio alike): cancel() delivers one CancelledError; a "
-        "task that swallows it is simply running again. Let it propagate, clean up in finally, and shield "
-        "only what must finish (a refresh or a commit already under way).",
-        {
-            "a": "cancel() only requests: a task that swallows CancelledError keeps running.",
-            "b": "the loop is fine; it is the task that keeps going.",
-            "c": "that is Kotlin: a cancelled job stays cancelled, so its next suspension throws again. "
-            "asyncio delivers the CancelledError once; after it is swallowed, later awaits run normally.",
-        },
-    ),
-)
+_CHOICES_FILE = "quiz_choices.json"
+
+
+def _load_choices() -> tuple[Choice, ...]:
+    text = resources.files("jwt_course").joinpath("data", _CHOICES_FILE).read_text(encoding="utf-8")
+    return tuple(
+        Choice(
+            item["label"],
+            item["chapter"],
+            item["question"],
+            item["options"],
+            item["correct"],
+            item["explanation"],
+            item["why_not"],
+        )
+        for item in json.loads(text)
+    )
+
+
+_CHOICES = _load_choices()
 
 quiz = Quiz([*_CHOICES, ReadClaims(), TokenFromHeader(), SafeVerify()])
