@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import inspect
 import json
+import re
 import socket
 import threading
 from collections.abc import Callable
@@ -72,20 +73,36 @@ def forge(
     return f"{parts[0]}.{parts[1]}.{b64url_encode(signature)}"
 
 
-def show_source(obj: Any, *needles: str) -> None:
-    """Print ``obj``'s defining file and name, then each source line containing a needle.
+_SHOW_MARKER = re.compile(r"\s*# show: (?P<names>[\w-]+(?:, [\w-]+)*)\s*$")
 
-    Raises ``LookupError`` if a needle is not found: the code it pointed at has moved,
+
+def _marked(line: str) -> tuple[str, set[str]]:
+    """The line without its ``# show: name`` marker, and the names it carries."""
+    match = _SHOW_MARKER.search(line)
+    if match is None:
+        return line, set()
+    return line[: match.start()], set(match["names"].split(", "))
+
+
+def show_source(obj: Any, *handles: str) -> None:
+    """Print ``obj``'s defining file and name, then the source lines each handle names.
+
+    A handle is the name of a marker in the source: a line ending in ``# show: name``
+    (several lines may carry the same name; the marker itself is not printed). For now a
+    handle that is no marker name is also read the old way, as text that a line contains.
+    Raises ``LookupError`` if a handle finds nothing: the code it pointed at has moved,
     and the notebook should say so rather than print nothing.
     """
-    lines = inspect.getsource(obj).splitlines()
+    lines = [_marked(line) for line in inspect.getsource(obj).splitlines()]
     module = inspect.getmodule(obj)
     filename = (module.__name__.replace(".", "/") + ".py") if module else "?"
     print(f"{filename} · {getattr(obj, '__qualname__', obj)}")
-    for needle in needles:
-        found = [line.strip() for line in lines if needle in line]
+    for handle in handles:
+        found = [text.strip() for text, names in lines if handle in names]
         if not found:
-            raise LookupError(f"{needle!r} not found in {getattr(obj, '__qualname__', obj)}")
+            found = [text.strip() for text, _ in lines if handle in text]
+        if not found:
+            raise LookupError(f"{handle!r} not found in {getattr(obj, '__qualname__', obj)}")
         for line in found:
             print(f"    {line}")
 

@@ -306,10 +306,10 @@ class KeyRing:
         """The public key for ``kid``; ``jwt.InvalidTokenError`` if it is unknown or removed."""
         if isinstance(kid, str):
             for key in self.keys():
-                if key.kid == kid:
+                if key.kid == kid:  # show: kid-lookup
                     return key.public_key
         shown = kid if isinstance(kid, str) and len(kid) <= 64 else type(kid).__name__
-        raise jwt.InvalidTokenError(f"unknown signing key (kid {shown!r})")
+        raise jwt.InvalidTokenError(f"unknown signing key (kid {shown!r})")  # show: kid-lookup
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         """The published JWK Set: public keys only (RFC 7517 §5)."""

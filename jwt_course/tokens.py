@@ -89,7 +89,7 @@ def check_secret(secret: str | bytes, algorithm: str) -> None:
     if not isinstance(secret, str | bytes):
         raise ValueError("secret_key must be str or bytes")
     raw = secret.encode("utf-8") if isinstance(secret, str) else secret
-    if len(raw) < minimum:
+    if len(raw) < minimum:  # show: secret-length
         raise ValueError(
             f"secret_key is {len(raw)} bytes; {algorithm} needs at least {minimum}"
             " (RFC 7518 §3.2). Make one with: python -c 'import secrets;"
@@ -293,7 +293,7 @@ class TokenSigner:
             self.key_ring.verifying_key(kid)  # a removed key's tokens die with it
         # The time claims are checked on every call, cached or not.
         now = self.clock()
-        _validate_exp(payload, now)
+        _validate_exp(payload, now)  # show: exp-checked
         _validate_iat(payload, now)
         _validate_nbf(payload, now)
         return dict(payload)
@@ -309,19 +309,19 @@ class TokenSigner:
                 # The header only chooses among our own published keys; the algorithm
                 # stays pinned below, so the key type always matches the algorithm.
                 header = jwt.get_unverified_header(token)
-                if header.get("alg") != self.algorithm:
+                if header.get("alg") != self.algorithm:  # show: alg-header-check
                     # Say so before looking up a key (the allow-list below refuses it too).
                     raise jwt.InvalidAlgorithmError("The specified alg value is not allowed")
                 kid = header.get("kid")
                 verifying_key = self.key_ring.verifying_key(kid)
-            decoded = self._jwt.decode_complete(
+            decoded = self._jwt.decode_complete(  # show: signature-verified
                 token,
-                verifying_key,
-                algorithms=[self.algorithm],
-                audience=self.audience,
-                issuer=self.issuer,
+                verifying_key,  # show: signature-verified
+                algorithms=[self.algorithm],  # show: pinned-algorithm
+                audience=self.audience,  # show: claims-checked
+                issuer=self.issuer,  # show: claims-checked
                 options={
-                    "require": required,
+                    "require": required,  # show: claims-checked
                     # Time claims are checked in decode() against self.clock.
                     "verify_exp": False,
                     "verify_iat": False,
@@ -336,7 +336,7 @@ class TokenSigner:
             if unverified is not None:
                 _validate_typ(unverified, typ)
             raise
-        _validate_typ(decoded["header"], typ)
+        _validate_typ(decoded["header"], typ)  # show: token-type
         payload: dict[str, Any] = decoded["payload"]
         _validate_numeric(payload, ("exp", "iat", "nbf"))
         _validate_strings(payload, [c for c in required if c not in ("exp", "iat", "aud")])

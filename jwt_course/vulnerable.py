@@ -170,7 +170,7 @@ def verify_without_signature(token: str, s: VulnerableSettings) -> dict[str, Any
     ``jwt.decode(..., options={"verify_signature": False})`` is for debugging (it is
     what jwt.io does); a server that uses it believes any payload anyone writes.
     """
-    return jwt.decode(token, options={"verify_signature": False})
+    return jwt.decode(token, options={"verify_signature": False})  # show: no-signature
 
 
 def verify_trusting_alg_header(token: str, s: VulnerableSettings) -> dict[str, Any]:
@@ -181,7 +181,7 @@ def verify_trusting_alg_header(token: str, s: VulnerableSettings) -> dict[str, A
     """
     header, payload, signing_input, signature = _split(token)
     alg = str(header.get("alg", "")).lower()
-    if alg == "none":
+    if alg == "none":  # show: alg-none
         valid = True  # "an unsecured JWT: nothing to verify"
     elif alg == "hs256":
         valid = _hmac_ok(s.secret.encode(), signing_input, signature)
@@ -200,11 +200,11 @@ def verify_with_alg_from_header(token: str, s: VulnerableSettings) -> dict[str, 
     public key is public, anyone can sign such a token (RS256 -> HS256 confusion).
     """
     header, payload, signing_input, signature = _split(token)
-    key = s.public_pem  # "the key we verify with"
+    key = s.public_pem  # "the key we verify with"  # show: public-key-as-secret
     if header.get("alg") == "RS256":
         valid = _rsa_ok(serialization.load_pem_public_key(key), signing_input, signature)
     elif header.get("alg") == "HS256":
-        valid = _hmac_ok(key, signing_input, signature)
+        valid = _hmac_ok(key, signing_input, signature)  # show: public-key-as-secret
     else:
         raise jwt.InvalidAlgorithmError(f"unsupported alg {header.get('alg')!r}")
     if not valid:
@@ -233,7 +233,7 @@ def verify_trusting_kid_path(token: str, s: VulnerableSettings) -> dict[str, Any
     header, payload, signing_input, signature = _split(token)
     if header.get("alg") != "HS256":
         raise jwt.InvalidAlgorithmError("The specified alg value is not allowed")
-    path = os.path.join(_keys_dir(s), str(header.get("kid", "")))
+    path = os.path.join(_keys_dir(s), str(header.get("kid", "")))  # show: kid-path
     key = _read_key_file(path)  # bounded: the learner's kernel must survive the lab
     if not _hmac_ok(key, signing_input, signature):
         raise jwt.InvalidSignatureError("Signature verification failed")
@@ -259,7 +259,7 @@ def verify_trusting_jku(token: str, s: VulnerableSettings) -> dict[str, Any]:
     """
     header = jwt.get_unverified_header(token)
     if "jku" in header:
-        url = str(header["jku"])
+        url = str(header["jku"])  # show: jku
         if urlsplit(url).hostname not in LOOPBACK_HOSTS:
             raise jwt.InvalidTokenError("this lab only fetches jku URLs on loopback")
         key_set = jwt.PyJWKSet.from_dict(_fetch_key_set(url))
@@ -286,7 +286,7 @@ def verify_ignoring_claims(token: str, s: VulnerableSettings) -> dict[str, Any]:
     issued for another API, or by another issuer sharing the key, all pass.
     """
     return jwt.decode(
-        token, s.secret, algorithms=["HS256"], options={"verify_exp": False, "verify_aud": False}
+        token, s.secret, algorithms=["HS256"], options={"verify_exp": False, "verify_aud": False}  # show: claims-ignored
     )
 
 
