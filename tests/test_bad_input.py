@@ -8,7 +8,6 @@ password or token, and nothing is logged as an error.
 
 from __future__ import annotations
 
-import json
 import logging
 import socket
 from collections.abc import Iterator

@@ -8,6 +8,7 @@ URL), its first cell and its size. Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -17,11 +18,12 @@ import nbformat
 import pytest
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-from slide_decks import MEASURE, describe, exported, too_big
-from webdriver import Browser
 
 from jwt_course import _slides
 from jwt_course.pictures import Picture, Traffic
+
+from slide_decks import MEASURE, describe, exported, too_big
+from webdriver import Browser
 
 pytestmark = pytest.mark.browser
 
@@ -130,10 +132,8 @@ def _picture() -> Picture:
 
     url = f"http://127.0.0.1:{free_port()}"
     with Traffic(names={url: "API"}) as traffic:
-        try:
+        with contextlib.suppress(httpx.TransportError):
             httpx.get(url + "/me", timeout=2)
-        except httpx.TransportError:
-            pass
     return traffic.diagram(title="A request nobody answered", alt="The client asks the API for /me; no response")
 
 

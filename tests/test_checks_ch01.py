@@ -15,9 +15,10 @@ import re
 import string
 
 import pytest
-from model_answers import model_answer  # tests/model_answers.py
 
 from jwt_course.checks.ch01 import q1, q2, q3, q4, q5, q6
+
+from model_answers import model_answer  # tests/model_answers.py
 
 ALPHABET = string.ascii_letters + string.digits + "-_"
 

@@ -16,9 +16,10 @@ import uuid
 
 import jwt
 import pytest
-from model_answers import model_answer  # tests/model_answers.py
 
 from jwt_course.checks.ch02 import NOW, SECRET, SEED_TABLE, SESSIONS_SCHEMA, q1, q2, q3, random_bits
+
+from model_answers import model_answer  # tests/model_answers.py
 
 SqliteSessions = model_answer("02", "SqliteSessions")  # what q.solution() prints
 validate_jwt = model_answer("02", "validate_jwt")

@@ -15,11 +15,12 @@ import jwt
 import nbformat
 import pytest
 from fastapi import Depends, FastAPI, Header, HTTPException
-from model_answers import model_answer  # tests/model_answers.py
 
 from jwt_course import serve
 from jwt_course._notebooks import SOLUTIONS
 from jwt_course.checks.ch03 import AUDIENCE, ISSUER, SECRET_KEY, issue_token, q1, q2, q3
+
+from model_answers import model_answer  # tests/model_answers.py
 
 bearer_claims = model_answer("03", "bearer_claims")  # what q.solution() prints
 require_role = model_answer("03", "require_role")

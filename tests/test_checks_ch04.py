@@ -6,10 +6,10 @@ import contextlib
 
 import httpx
 
-from model_answers import model_answer  # tests/model_answers.py
-
 from jwt_course.checks.ch04 import TokenRejected, deny, new_denylist, q1, q2, q3
 from jwt_course.client import NaiveRefreshingAuth, RefreshingAuth
+
+from model_answers import model_answer  # tests/model_answers.py
 
 # -- q1: rotation with reuse detection ---------------------------------------------
 

@@ -6,9 +6,9 @@ import base64
 
 import jwt
 
-from model_answers import model_answer  # tests/model_answers.py
-
 from jwt_course.checks.ch05 import q1, q2, q3, q4
+
+from model_answers import model_answer  # tests/model_answers.py
 
 
 def b64url(data: bytes) -> str:

@@ -9,10 +9,10 @@ import json
 import httpx
 import jwt
 
-from model_answers import model_answer  # tests/model_answers.py
-
 from jwt_course.checks.ch06 import AUDIENCE, ISSUER, PUBLIC_KEY_PEM, issue_token, q1, q2, q3
 from jwt_course.handmade import b64url_decode, b64url_encode
+
+from model_answers import model_answer  # tests/model_answers.py
 
 
 def part(obj: dict) -> str:

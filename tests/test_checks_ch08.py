@@ -134,7 +134,7 @@ async def introspect_in_a_group(introspect, tokens, timeout):
 async def introspect_with_gather(introspect, tokens, timeout):
     async with asyncio.timeout(timeout):
         results = await asyncio.gather(*(introspect(token) for token in tokens))
-    return dict(zip(tokens, results))
+    return dict(zip(tokens, results, strict=True))
 
 
 async def introspect_one_by_one(introspect, tokens, timeout):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from model_answers import CHAPTERS, solved  # tests/model_answers.py
 
 

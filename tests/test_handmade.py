@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import jwt
 import pytest
@@ -153,7 +153,7 @@ def test_datetime_claims_become_integer_timestamps():
 
 
 def test_encode_leaves_the_callers_payload_alone():
-    claims = {"exp": datetime(2030, 1, 1, tzinfo=timezone.utc)}
+    claims = {"exp": datetime(2030, 1, 1, tzinfo=UTC)}
     encode(claims, SECRET)
     assert isinstance(claims["exp"], datetime)
 

@@ -13,12 +13,10 @@ import time
 import uuid
 
 import httpx
-
-from jwt_course.checks.ch04 import TokenRejected
-
 import pytest
 
 from jwt_course.checks import ch04
+from jwt_course.checks.ch04 import TokenRejected
 
 
 # ---------------------------------------------------------------- q1 RefreshStore

@@ -8,9 +8,8 @@ from __future__ import annotations
 import base64
 
 import jwt
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from jwt_course.checks import ch05
 

@@ -11,13 +11,11 @@ import hmac
 import json
 
 import jwt
-
-from jwt_course.checks.ch06 import AUDIENCE, ISSUER, PUBLIC_KEY_PEM
-from jwt_course.handmade import b64url_decode, b64url_encode
-
 import pytest
 
 from jwt_course.checks import ch06
+from jwt_course.checks.ch06 import AUDIENCE, ISSUER, PUBLIC_KEY_PEM
+from jwt_course.handmade import b64url_decode, b64url_encode
 
 
 def _parts(token: str) -> tuple[dict, dict]:

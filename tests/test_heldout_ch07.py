@@ -10,12 +10,9 @@ import json
 import re
 
 import jwt
-
-from jwt_course.quiz import QUIZ_AUDIENCE, QUIZ_ISSUER, QUIZ_KEY
-
 import pytest
 
-from jwt_course.quiz import quiz
+from jwt_course.quiz import QUIZ_AUDIENCE, QUIZ_ISSUER, QUIZ_KEY, quiz
 
 
 def _b64(part: str) -> bytes:

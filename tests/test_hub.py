@@ -31,7 +31,16 @@ import pytest
 
 from jwt_course.course import ROOT
 
-from webdriver import CHROMEDRIVER, CHROMIUM, NO_BROWSER, Browser, free_port, stop_process, swagger_authorize_and_get_me, wait_http
+from webdriver import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    NO_BROWSER,
+    Browser,
+    free_port,
+    stop_process,
+    swagger_authorize_and_get_me,
+    wait_http,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -134,7 +143,7 @@ async def run_in_kernel(hub_url: str, token: str, user: str, code: str) -> str:
 
 async def run_everywhere(hub_url: str, token: str, code: str) -> dict[str, Any]:
     outputs = await asyncio.gather(*(run_in_kernel(hub_url, token, name, code) for name in LEARNERS))
-    return {name: json.loads(out) for name, out in zip(LEARNERS, outputs)}
+    return {name: json.loads(out) for name, out in zip(LEARNERS, outputs, strict=True)}
 
 
 async def _execute(ws_url: str, headers: dict[str, str], code: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import itertools
 import re
 
 import pytest
@@ -25,7 +26,7 @@ def test_schedule_gives_each_chapter_its_course_map_time(chapter):
 def test_schedule_slots_follow_each_other():
     slots = re.findall(r"^\| (\d\d:\d\d) - (\d\d:\d\d) \|", GUIDE, re.MULTILINE)
     assert len(slots) >= len(CHAPTERS)
-    for (_, end), (start, _) in zip(slots, slots[1:]):
+    for (_, end), (start, _) in itertools.pairwise(slots):
         assert end == start
 
 

@@ -143,7 +143,7 @@ def test_another_algorithm_is_refused_even_with_our_kid(running):
 
 def test_an_hs256_token_keyed_with_the_published_public_key_is_401_not_500(running):
     # The RS256 -> HS256 confusion attack: HMAC-sign with the public key as the secret.
-    algorithm, app, client = running
+    _algorithm, app, client = running
     public = app.state.key_ring.current.public_key
     for encoding, fmt in [
         (serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),

@@ -1,8 +1,8 @@
 """The project's own files agree with each other: dependencies, README, exports, notebooks."""
 
 from __future__ import annotations
-
 import __future__
+
 import json
 import re
 import tomllib

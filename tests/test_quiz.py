@@ -152,7 +152,7 @@ def test_score_says_when_everything_is_right(capsys):
 
 def test_unknown_question_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no question 'q99'"):
-        quiz.q99
+        _ = quiz.q99
 
 
 def test_choice_refuses_an_inconsistent_definition():
@@ -310,7 +310,7 @@ def test_q19_a_verify_that_raises_the_wrong_error_is_refused():
 
 def test_q19_every_attack_token_is_refused_by_the_model():
     verify = _model(quiz.q19)
-    for _, what, token, _ in quiz.q19.attacks():
+    for _, _what, token, _ in quiz.q19.attacks():
         with pytest.raises(jwt.InvalidTokenError):
             verify(token)
 

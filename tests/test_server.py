@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
-from jwt_course import serve
 import jwt_course.server
+from jwt_course import serve
 from jwt_course.passwords import DUMMY_HASH, hash_password, verify_password
 from jwt_course.server import Settings, User, create_app
 

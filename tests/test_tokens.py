@@ -254,7 +254,7 @@ def test_a_tampered_payload_is_refused():
 
 @pytest.mark.parametrize("claim", ["sub", "role", "jti", "fam"])
 def test_a_required_claim_must_be_a_string(claim):
-    with pytest.raises(jwt.InvalidTokenError, match="(?i)must be a string"):
+    with pytest.raises(jwt.InvalidTokenError, match=r"(?i)must be a string"):
         signer().decode(forge(claims(**{claim: 42})), ACCESS_TOKEN_TYPE, ["sub", "role", "fam"])
 
 

@@ -108,7 +108,7 @@ def select_key(vector: Vector) -> tuple[jwt.PyJWK, str] | str:
     """The key and algorithm an application would use, or why there is none."""
     if not isinstance(vector.jws, str):
         return "JSON serialisation: the course reads compact JWS only"
-    entries = vector.jwk["keys"] if "keys" in vector.jwk else [vector.jwk]
+    entries = vector.jwk.get("keys", [vector.jwk])
     entries = [e for e in entries if e.get("use", "sig") == "sig"]
     kid = _header_kid(vector.jws)
     if kid is not None:
