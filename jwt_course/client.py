@@ -358,7 +358,7 @@ class BurstGate:
                 wave.set()
         try:
             await asyncio.wait_for(wave.wait(), self.wave_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             wave.set()  # a client that does not send concurrently: let the others go
 
     async def _refresh(self, scope: Any, receive: Any, send: Any) -> None:
@@ -382,7 +382,7 @@ class BurstGate:
         if done is not None and not done.is_set():
             try:
                 await asyncio.wait_for(done.wait(), self.refresh_hold)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 done.set()  # one refresh (a correct client): stop holding
         for message in messages:
             await send(message)

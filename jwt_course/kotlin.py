@@ -141,7 +141,7 @@ def find_kotlin() -> KotlinRuntime:
         raise KotlinUnavailable(
             "no Kotlin kernel: the `kotlin-jupyter-kernel` package is not installed"
         )
-    home = Path(list(found.submodule_search_locations)[0])
+    home = Path(next(iter(found.submodule_search_locations)))
     config = json.loads((home / "config" / "jar_args.json").read_text(encoding="utf-8"))
     jars = home / "jars"
     java_home = _java_home()

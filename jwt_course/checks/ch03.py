@@ -213,7 +213,7 @@ class BearerClaims(TableExercise):
 
 
 def _edited(token: str) -> str:
-    head, body, signature = token.split(".")
+    head, _body, signature = token.split(".")
     claims = jwt.decode(token, options={"verify_signature": False})
     edited = json.dumps({**claims, "role": "admin"}, separators=(",", ":")).encode()
     return f"{head}.{c.b64url(edited)}.{signature}"

@@ -81,17 +81,17 @@ def _no_module_scan() -> Iterator[None]:
         yield
         return
     previous = getattr(providers, "_sys_modules_len", None)
-    providers._sys_modules_len = len(sys.modules)  # noqa: SLF001
+    providers._sys_modules_len = len(sys.modules)
     try:
         yield
     finally:
-        providers._sys_modules_len = previous  # noqa: SLF001
+        providers._sys_modules_len = previous
 
 
 def _settings(max_examples: int) -> Any:
     from hypothesis import HealthCheck, Phase, Verbosity, settings
 
-    if PROFILE not in settings._profiles:  # noqa: SLF001 (no public "is registered")
+    if PROFILE not in settings._profiles:  # no public "is registered"
         settings.register_profile(
             PROFILE,
             database=None,  # no .hypothesis folder in the learner's cwd

@@ -86,10 +86,9 @@ def _check_jupyterlab(timeout: float = 60) -> Check:
     """Start JupyterLab for real (headless, a free loopback port) and ask it for its status."""
     what = "JupyterLab starts and answers (jupyter lab on a free loopback port)"
     import time
+    from importlib.util import find_spec
 
     import httpx
-
-    from importlib.util import find_spec
 
     if find_spec("jupyterlab") is None:
         return Check(what, False, "JupyterLab is not installed: run `make lab` from the course folder")

@@ -19,7 +19,6 @@ import jwt
 
 from ..handmade import b64url_decode
 from ..tokens import check_time_claims
-from .errors import EXIT_INVALID, EXIT_OK, CliError
 from .decode import (
     current_time,
     duration,
@@ -30,6 +29,7 @@ from .decode import (
     split_token,
     utc_date,
 )
+from .errors import EXIT_INVALID, EXIT_OK, CliError
 
 __all__ = ["cmd_verify"]
 
