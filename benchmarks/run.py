@@ -17,8 +17,6 @@ import sqlite3
 import statistics
 import threading
 import time
-import timeit
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -29,22 +27,14 @@ from fastapi import FastAPI
 
 from jwt_course import handmade, serve
 from jwt_course.server import Settings, create_app
+from jwt_course.timing import median_us
 
 SECRET = b"benchmark-secret-that-is-long-enough-for-hs256!"
 ROUNDS = 400
 
 
-def median_us(fn: Callable[[], Any], number: int, repeat: int = 7) -> float:
-    return statistics.median(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
-
-
 def p50_ms(client: httpx.Client, path: str, headers: dict[str, str] | None = None, n: int = ROUNDS) -> float:
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        client.get(path, headers=headers)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1e3
+    return median_us(lambda: client.get(path, headers=headers), number=1, repeat=n) / 1e3
 
 
 def bench_serve() -> None:

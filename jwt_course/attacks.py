@@ -13,6 +13,7 @@ holds the plumbing around them:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import inspect
@@ -170,27 +171,21 @@ class TcpTap:
         except OSError:
             pass
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 sink.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
 
     def stop(self) -> None:
         """Close every socket and join every thread; safe to call twice."""
         with self._lock:
             self._stopping = True
-        try:
+        with contextlib.suppress(OSError):
             self._listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self._listener.close()
         with self._lock:
             sockets, threads = list(self._sockets), list(self._threads)
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
         for thread in threads:
             if thread is not threading.current_thread():

@@ -77,6 +77,9 @@ from jwt.exceptions import (
     MissingRequiredClaimError,
 )
 
+from .tokens import HMAC_ALGORITHMS as _HMAC_HASH_NAMES
+from .tokens import MAX_TOKEN_LENGTH, SUPPORTED_ALGORITHMS
+
 __all__ = [
     "MAX_TOKEN_LENGTH",
     "SUPPORTED_ALGORITHMS",
@@ -88,15 +91,11 @@ __all__ = [
     "get_unverified_header",
 ]
 
-#: Longest token ``decode`` reads, in characters: 8 KiB, a typical HTTP header line limit.
-MAX_TOKEN_LENGTH = 8192
-#: The values of the header's ``alg`` this module can sign and verify.
-SUPPORTED_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "ES256", "EdDSA")
+# MAX_TOKEN_LENGTH (longest token ``decode`` reads) and SUPPORTED_ALGORITHMS (the values of
+# the header's ``alg`` this module signs and verifies) have their one home in jwt_course.tokens.
 
 _HMAC_HASHES: dict[str, Callable[..., Any]] = {
-    "HS256": hashlib.sha256,
-    "HS384": hashlib.sha384,
-    "HS512": hashlib.sha512,
+    alg: getattr(hashlib, name) for alg, name in _HMAC_HASH_NAMES.items()
 }
 _ASYMMETRIC_KEYS: dict[str, tuple[type, ...]] = {
     "RS256": (rsa.RSAPrivateKey, rsa.RSAPublicKey),

@@ -20,7 +20,6 @@ Set (RFC 7517) at ``/.well-known/jwks.json``.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import threading
@@ -32,6 +31,9 @@ from typing import Any, TypeAlias
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from .handmade import b64url_encode
+from .tokens import PUBLIC_KEY_ALGORITHMS
 
 __all__ = [
     "ASYMMETRIC_ALGORITHMS",
@@ -49,20 +51,19 @@ PrivateKey: TypeAlias = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519
 PublicKey: TypeAlias = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 
 #: The public-key algorithms the demo API signs with, and the JWK key type of each.
-ASYMMETRIC_ALGORITHMS: dict[str, str] = {"RS256": "RSA", "ES256": "EC", "EdDSA": "OKP"}
+_KEY_TYPES = {"RS256": "RSA", "ES256": "EC", "EdDSA": "OKP"}  # the JWK "kty" of each algorithm
+#: The public-key algorithms (their one list: jwt_course.tokens.PUBLIC_KEY_ALGORITHMS), each
+#: with its JWK key type.
+ASYMMETRIC_ALGORITHMS: dict[str, str] = {alg: _KEY_TYPES[alg] for alg in PUBLIC_KEY_ALGORITHMS}
 
 _RSA_BITS = 2048
 _RSA_PUBLIC_EXPONENT = 65537
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def _uint(value: int, length: int | None = None) -> str:
     """base64url of a non-negative integer, big-endian, shortest form unless ``length``."""
     size = length if length is not None else max(1, (value.bit_length() + 7) // 8)
-    return _b64url(value.to_bytes(size, "big"))
+    return b64url_encode(value.to_bytes(size, "big"))
 
 
 def _check_algorithm(algorithm: str) -> None:
@@ -124,7 +125,7 @@ def _required_members(key: PrivateKey | PublicKey) -> dict[str, str]:
         return {"crv": "P-256", "kty": "EC", "x": _uint(point.x, 32), "y": _uint(point.y, 32)}
     if isinstance(public, ed25519.Ed25519PublicKey):
         raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return {"crv": "Ed25519", "kty": "OKP", "x": _b64url(raw)}
+        return {"crv": "Ed25519", "kty": "OKP", "x": b64url_encode(raw)}
     raise ValueError(f"unsupported key type {type(key).__name__}")
 
 
@@ -135,7 +136,7 @@ def jwk_thumbprint(key: PrivateKey | PublicKey) -> str:
     key always has the same thumbprint, whoever computes it.
     """
     members = json.dumps(_required_members(key), sort_keys=True, separators=(",", ":"))
-    return _b64url(hashlib.sha256(members.encode("utf-8")).digest())
+    return b64url_encode(hashlib.sha256(members.encode("utf-8")).digest())
 
 
 def public_jwk(key: PrivateKey | PublicKey, kid: str | None = None) -> dict[str, str]:

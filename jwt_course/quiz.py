@@ -38,6 +38,7 @@ from jwt.warnings import InsecureKeyLengthWarning
 from .checks import Exercise, Verdict, corpus
 from .checks.cases import Case, Expect, Outcome, Raises, Returns, TableExercise
 from .checks.differential import Differential
+from .handmade import b64url_encode
 
 __all__ = [
     "QUIZ_AUDIENCE",
@@ -303,12 +304,8 @@ def quiz_token(*, drop: Sequence[str] = (), key: str = QUIZ_KEY, algorithm: str 
     return jwt.encode(payload, key, algorithm=algorithm)
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def _unsigned(header: dict[str, Any], payload: dict[str, Any], signature: str = "") -> str:
-    parts = [_b64url(json.dumps(p, separators=(",", ":"), ensure_ascii=False).encode()) for p in (header, payload)]
+    parts = [b64url_encode(json.dumps(p, separators=(",", ":"), ensure_ascii=False).encode()) for p in (header, payload)]
     return ".".join([*parts, signature])
 
 
@@ -371,11 +368,11 @@ def read_claims(token: str) -> dict:
         payload = {"sub": "alice"}
         only_middle = "decode only the middle part, with the standard library: nothing else of the token is read"
         middle = _unsigned({}, payload).split(".")[1]
-        odd_header = _b64url(b"not json") + "." + middle + ".c2ln"
+        odd_header = b64url_encode(b"not json") + "." + middle + ".c2ln"
         table.append(Case(only_middle, Returns(payload), args=(odd_header,),
                           shown="read_claims(<a token whose header part is not JSON, payload {'sub': 'alice'}>)"))
         # One character is no base64 at all (a length of 1 mod 4): decoding the signature would raise.
-        odd_signature = _b64url(b'{"alg":"HS256"}') + "." + middle + ".x"
+        odd_signature = b64url_encode(b'{"alg":"HS256"}') + "." + middle + ".x"
         table.append(Case(only_middle, Returns(payload), args=(odd_signature,),
                           shown="read_claims(<a token whose signature part is 'x', payload {'sub': 'alice'}>)"))
         return table
@@ -555,7 +552,7 @@ def verify(token: str) -> dict:
         ]
         found += [
             ("verify the signature with QUIZ_KEY", "a token whose payload was edited after signing",
-             f"{head}.{_b64url(json.dumps(admin).encode())}.{signature}", False),
+             f"{head}.{b64url_encode(json.dumps(admin).encode())}.{signature}", False),
             ("verify the signature with QUIZ_KEY", "a token signed with another key",
              quiz_token(key="another-key-that-is-at-least-32-bytes-long!"), False),
             ("check the audience: QUIZ_AUDIENCE", "a token for another audience", quiz_token(aud="https://billing.quiz.test"), False),

@@ -31,10 +31,11 @@ from typing import Annotated, Any, Protocol
 
 import jwt
 from fastapi import Cookie, FastAPI, Header, HTTPException, Response
-from pydantic import BaseModel
 
-from ._http_guard import UnicodeText, harden
+from ._http_guard import harden
 from .passwords import DUMMY_HASH, hash_password, verify_password
+from .server import DEMO_USERS
+from .server.schemas import LoginRequest
 
 __all__ = [
     "COOKIE_NAME",
@@ -52,17 +53,15 @@ __all__ = [
 #: Name of the cookie that carries the session id.
 COOKIE_NAME = "session_id"
 
-#: The demo users and their passwords (stored below only as scrypt hashes).
-DEMO_PASSWORDS: dict[str, str] = {"alice": "wonderland", "bob": "builder"}
+#: The demo users and their passwords (stored below only as scrypt hashes); the one list of
+#: demo accounts is :data:`jwt_course.server.DEMO_USERS`.
+DEMO_PASSWORDS: dict[str, str] = {name: password for name, password, _role in DEMO_USERS}
 
 _USERS: dict[str, str] = {name: hash_password(pw) for name, pw in DEMO_PASSWORDS.items()}
 
 
-class Credentials(BaseModel):
-    """The JSON body of ``POST /login``."""
-
-    username: UnicodeText  # a str; a lone surrogate ("\ud800") is a 422, not a 500
-    password: UnicodeText
+#: The JSON body of ``POST /login``: the demo API's own model (a lone surrogate is a 422).
+Credentials = LoginRequest
 
 
 def authenticate(credentials: Credentials) -> str:

@@ -35,6 +35,7 @@ __all__ = [
     "MAX_TOKEN_LENGTH",
     "PUBLIC_KEY_ALGORITHMS",
     "REFRESH_TOKEN_TYPE",
+    "SUPPORTED_ALGORITHMS",
     "InvalidTimeClaimError",
     "TokenSigner",
     "check_secret",
@@ -47,9 +48,12 @@ REFRESH_TOKEN_TYPE = "rt+jwt"
 HMAC_ALGORITHMS: dict[str, str] = {"HS256": "sha256", "HS384": "sha384", "HS512": "sha512"}
 #: Public-key algorithms, signed with a :class:`jwt_course.keys.KeyRing`.
 PUBLIC_KEY_ALGORITHMS: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
-#: Tokens longer than this are refused before any parsing (ours: ~340 characters with
-#: HS256, ~710 with RS256).
-MAX_TOKEN_LENGTH = 4096
+#: Every algorithm the course signs and verifies, HMAC first (``handmade``, the server, the CLI).
+SUPPORTED_ALGORITHMS: tuple[str, ...] = (*HMAC_ALGORITHMS, *PUBLIC_KEY_ALGORITHMS)
+#: Longest token, in characters, that anything in the course decodes (``handmade``,
+#: :class:`TokenSigner`, the server's bodies and ``Authorization`` header): 8 KiB, a typical
+#: HTTP header line limit. Ours are ~340 characters with HS256, ~710 with RS256.
+MAX_TOKEN_LENGTH = 8192
 #: Latest accepted ``exp``/``nbf``/``iat``: 9999-12-31T23:59:59Z. A NaN, an infinity,
 #: ``1e400`` or a 400-digit integer is no date, and a token carrying one would never
 #: expire (every comparison with NaN is false).

@@ -45,11 +45,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from fastapi import FastAPI, Header, HTTPException
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
 
 from . import handmade
-from ._http_guard import UnicodeText, harden, safe_text
+from ._http_guard import harden, safe_text
 from .server import DEMO_USERS
+from .server.schemas import LoginRequest
+from .tokens import ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE
 
 __all__ = [
     "LABS",
@@ -81,8 +82,8 @@ KEY_FILE_READ_SECONDS = 1.0
 #: serves through a proxy, so it never has to decide whether to believe one).
 PROXY_HEADERS = (b"forwarded", b"x-forwarded-for", b"x-forwarded-host", b"x-real-ip")
 
-_ACCESS_TYPE = "at+jwt"
-_REFRESH_TYPE = "rt+jwt"
+_ACCESS_TYPE = ACCESS_TOKEN_TYPE
+_REFRESH_TYPE = REFRESH_TOKEN_TYPE
 
 
 def _new_rsa_key() -> rsa.RSAPrivateKey:
@@ -467,11 +468,6 @@ def _sign(lab: _Lab, claims: dict[str, Any], typ: str, s: VulnerableSettings) ->
     return handmade.encode(claims, secret, "HS256", headers={"typ": typ})
 
 
-class _Login(BaseModel):
-    username: UnicodeText
-    password: UnicodeText
-
-
 def _unauthorized(detail: str, token_sent: bool = True) -> HTTPException:
     challenge = 'Bearer error="invalid_token"' if token_sent else "Bearer"
     return HTTPException(401, detail=safe_text(detail), headers={"WWW-Authenticate": challenge})
@@ -538,7 +534,7 @@ def create_app(settings: VulnerableSettings | None = None) -> FastAPI:
         return {"keys": [{**jwk, "kid": LAB_KEY_ID, "alg": "RS256", "use": "sig"}]}
 
     @app.post("/{lab}/login")
-    def login(lab: str, body: _Login) -> dict[str, Any]:
+    def login(lab: str, body: LoginRequest) -> dict[str, Any]:
         """A token pair for a demo user, signed the way this lab signs."""
         chosen = lab_for(lab)
         known = users.get(body.username)

@@ -1,4 +1,4 @@
-"""Shared fixtures: a headless Chromium driven through chromedriver (see webdriver.py)."""
+"""Shared fixtures: a headless Chromium driven through chromedriver (see webdriver.py), a manual clock."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from jwt_course.clock import COURSE_START, ManualClock
 
 from webdriver import CHROMEDRIVER, CHROMIUM, NO_BROWSER, Browser, free_port, stop_process, wait_http
 
@@ -31,3 +33,9 @@ def browser(tmp_path: Path) -> Iterator[Browser]:
             session.quit()
     finally:
         stop_process(driver)
+
+
+@pytest.fixture
+def manual_clock() -> ManualClock:
+    """A clock at 2026-01-01 00:00:00 UTC that moves only with ``.advance(seconds)``."""
+    return ManualClock(COURSE_START)

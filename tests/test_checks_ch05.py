@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-
 import jwt
 
 from jwt_course.checks.ch05 import q1, q2, q3, q4
+from jwt_course.handmade import b64url_encode
 
 from model_answers import model_answer  # tests/model_answers.py
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def b64url_uint(value: int, length: int | None = None) -> str:
-    return b64url(value.to_bytes(length or (value.bit_length() + 7) // 8, "big"))
+    return b64url_encode(value.to_bytes(length or (value.bit_length() + 7) // 8, "big"))
 
 
 def stub(*args, **kwargs):

@@ -9,7 +9,6 @@ handler, a traceback, a hang or an unbounded read.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import os
@@ -21,6 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from jwt_course.handmade import b64url_encode
 
 SECRET = "cli-bad-input-secret-0123456789abcdef-0123"
 ENV = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
@@ -37,14 +38,10 @@ def run(*args: str | bytes, stdin: bytes | None = None, timeout: float = 60) -> 
     return result
 
 
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def signed(payload: bytes, header: bytes = b'{"alg":"HS256","typ":"JWT"}') -> str:
-    signing_input = f"{b64(header)}.{b64(payload)}"
+    signing_input = f"{b64url_encode(header)}.{b64url_encode(payload)}"
     signature = hmac.digest(SECRET.encode(), signing_input.encode(), hashlib.sha256)
-    return f"{signing_input}.{b64(signature)}"
+    return f"{signing_input}.{b64url_encode(signature)}"
 
 
 def error_line(result: subprocess.CompletedProcess[bytes]) -> str:

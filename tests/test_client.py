@@ -18,6 +18,7 @@ import pytest
 
 from jwt_course import serve
 from jwt_course.client import BurstGate, NaiveRefreshingAuth, RefreshingAuth, TokenPair
+from jwt_course.clock import COURSE_START, ManualClock
 from jwt_course.server import Settings, create_app
 
 SECRET = "test-secret-for-the-refreshing-client-0123456789"
@@ -25,21 +26,13 @@ ACCESS_TTL = 900
 BURST = 8
 
 
-class Clock:
-    def __init__(self, now: float = 1_767_225_600) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(COURSE_START)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def gate(clock: Clock) -> BurstGate:
+def gate(clock: ManualClock) -> BurstGate:
     return BurstGate(create_app(Settings(secret_key=SECRET, clock=clock)))
 
 

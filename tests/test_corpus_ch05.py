@@ -16,12 +16,9 @@ from cryptography.hazmat.primitives import serialization
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from jwt_course.checks.ch05 import q1, q2, q3, q4
+from jwt_course.handmade import b64url_encode
 
 Answer = Callable[..., Any]
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def _shortest(value: int) -> bytes:
@@ -45,7 +42,7 @@ def q1_standard_alphabet(public_key):
 
 def q1_fixed_width_e(public_key):
     n = public_key.public_numbers()
-    return {"kty": "RSA", "n": _b64(_shortest(n.n)), "e": _b64(n.e.to_bytes(4, "big"))}
+    return {"kty": "RSA", "n": b64url_encode(_shortest(n.n)), "e": b64url_encode(n.e.to_bytes(4, "big"))}
 
 
 def q1_decimal_strings(public_key):
@@ -55,25 +52,25 @@ def q1_decimal_strings(public_key):
 
 def q1_floor_division(public_key):  # bit_length() // 8 is one byte short for 65537 (17 bits)
     n = public_key.public_numbers()
-    return {"kty": "RSA", "n": _b64(n.n.to_bytes(n.n.bit_length() // 8, "big")),
-            "e": _b64(n.e.to_bytes(n.e.bit_length() // 8, "big"))}
+    return {"kty": "RSA", "n": b64url_encode(n.n.to_bytes(n.n.bit_length() // 8, "big")),
+            "e": b64url_encode(n.e.to_bytes(n.e.bit_length() // 8, "big"))}
 
 
 def q1_sign_byte(public_key):  # ASN.1 habit: one more byte "for the sign"
     n = public_key.public_numbers()
-    return {"kty": "RSA", "n": _b64(n.n.to_bytes(n.n.bit_length() // 8 + 1, "big")),
-            "e": _b64(n.e.to_bytes(n.e.bit_length() // 8 + 1, "big"))}
+    return {"kty": "RSA", "n": b64url_encode(n.n.to_bytes(n.n.bit_length() // 8 + 1, "big")),
+            "e": b64url_encode(n.e.to_bytes(n.e.bit_length() // 8 + 1, "big"))}
 
 
 def q1_little_endian(public_key):
     n = public_key.public_numbers()
-    return {"kty": "RSA", "n": _b64(n.n.to_bytes((n.n.bit_length() + 7) // 8, "little")),
-            "e": _b64(n.e.to_bytes(3, "little"))}
+    return {"kty": "RSA", "n": b64url_encode(n.n.to_bytes((n.n.bit_length() + 7) // 8, "little")),
+            "e": b64url_encode(n.e.to_bytes(3, "little"))}
 
 
 def q1_no_kty(public_key):
     n = public_key.public_numbers()
-    return {"n": _b64(_shortest(n.n)), "e": _b64(_shortest(n.e))}
+    return {"n": b64url_encode(_shortest(n.n)), "e": b64url_encode(_shortest(n.e))}
 
 
 def q1_right_pyjwt_utils(public_key):
@@ -99,18 +96,18 @@ def q1_right_hex(public_key):
 
 def q2_shortest_coordinates(public_key):
     p = public_key.public_numbers()
-    return {"kty": "EC", "crv": "P-256", "x": _b64(_shortest(p.x)), "y": _b64(_shortest(p.y))}
+    return {"kty": "EC", "crv": "P-256", "x": b64url_encode(_shortest(p.x)), "y": b64url_encode(_shortest(p.y))}
 
 
 def q2_curve_name_from_cryptography(public_key):
     p = public_key.public_numbers()
-    return {"kty": "EC", "crv": public_key.curve.name, "x": _b64(p.x.to_bytes(32, "big")),
-            "y": _b64(p.y.to_bytes(32, "big"))}
+    return {"kty": "EC", "crv": public_key.curve.name, "x": b64url_encode(p.x.to_bytes(32, "big")),
+            "y": b64url_encode(p.y.to_bytes(32, "big"))}
 
 
 def q2_swapped(public_key):
     p = public_key.public_numbers()
-    return {"kty": "EC", "crv": "P-256", "x": _b64(p.y.to_bytes(32, "big")), "y": _b64(p.x.to_bytes(32, "big"))}
+    return {"kty": "EC", "crv": "P-256", "x": b64url_encode(p.y.to_bytes(32, "big")), "y": b64url_encode(p.x.to_bytes(32, "big"))}
 
 
 def q2_padding(public_key):
@@ -127,17 +124,17 @@ def q2_standard_alphabet(public_key):
 
 def q2_whole_point_as_x(public_key):
     raw = public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    return {"kty": "EC", "crv": "P-256", "x": _b64(raw), "y": _b64(raw[33:])}
+    return {"kty": "EC", "crv": "P-256", "x": b64url_encode(raw), "y": b64url_encode(raw[33:])}
 
 
 def q2_kty_ecdsa(public_key):
     p = public_key.public_numbers()
-    return {"kty": "ECDSA", "crv": "P-256", "x": _b64(p.x.to_bytes(32, "big")), "y": _b64(p.y.to_bytes(32, "big"))}
+    return {"kty": "ECDSA", "crv": "P-256", "x": b64url_encode(p.x.to_bytes(32, "big")), "y": b64url_encode(p.y.to_bytes(32, "big"))}
 
 
 def q2_right_x962(public_key):
     raw = public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    return {"kty": "EC", "crv": "P-256", "x": _b64(raw[1:33]), "y": _b64(raw[33:65])}
+    return {"kty": "EC", "crv": "P-256", "x": b64url_encode(raw[1:33]), "y": b64url_encode(raw[33:65])}
 
 
 def q2_right_pyjwt_filtered(public_key):

@@ -567,7 +567,7 @@ def test_oversized_token_is_refused_before_any_parsing(monkeypatch):
 
     monkeypatch.setattr(handmade, "_b64url_decode_checked", fail)
     monkeypatch.setattr(handmade, "_TOKEN", None)
-    with pytest.raises(DecodeError, match="longer than 8192"):
+    with pytest.raises(DecodeError, match=f"longer than {handmade.MAX_TOKEN_LENGTH}"):
         check("a" * 10_000_000)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -17,6 +16,8 @@ from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI, HTTPException, Request
 
 from jwt_course import serve
+from jwt_course.clock import ManualClock
+from jwt_course.handmade import b64url_encode
 from jwt_course.keys import KeyRing, generate_private_key
 from jwt_course.server import Settings, create_app
 
@@ -25,18 +26,6 @@ AUDIENCE = "course-api"
 JWKS_PATH = "/.well-known/jwks.json"
 ALGORITHMS = ["RS256", "ES256", "EdDSA"]
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
-
-
-class Clock:
-    def __init__(self, now: float = 1_700_000_000) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def login(client: httpx.Client) -> dict[str, Any]:
@@ -152,17 +141,17 @@ def test_an_hs256_token_keyed_with_the_published_public_key_is_401_not_500(runni
         secret = public.public_bytes(encoding, fmt)
         header = {"alg": "HS256", "typ": "at+jwt", "kid": app.state.key_ring.current.kid}
         signing_input = ".".join(
-            b64url(json.dumps(part).encode()) for part in (header, access_claims(time.time()))
+            b64url_encode(json.dumps(part).encode()) for part in (header, access_claims(time.time()))
         )
         signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
-        token = f"{signing_input}.{b64url(signature)}"
+        token = f"{signing_input}.{b64url_encode(signature)}"
         assert_invalid_token(client.get("/me", headers=bearer(token)), "alg value is not allowed")
 
 
 def test_alg_none_is_401(running):
     _, app, client = running
     header = {"alg": "none", "typ": "at+jwt", "kid": app.state.key_ring.current.kid}
-    token = ".".join(b64url(json.dumps(p).encode()) for p in (header, access_claims(time.time()))) + "."
+    token = ".".join(b64url_encode(json.dumps(p).encode()) for p in (header, access_claims(time.time()))) + "."
     assert_invalid_token(client.get("/me", headers=bearer(token)), "alg value is not allowed")
 
 
@@ -174,15 +163,15 @@ def test_an_hs256_server_publishes_no_keys():
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/json"
         assert "HS256" in response.json()["detail"]
-        assert secret not in response.text and b64url(secret.encode()) not in response.text
+        assert secret not in response.text and b64url_encode(secret.encode()) not in response.text
         assert "kid" not in jwt.get_unverified_header(login(client)["access_token"])
         assert app.state.key_ring is None
         assert JWKS_PATH not in client.get("/openapi.json").json()["paths"]
 
 
 @pytest.fixture
-def rotating() -> Iterator[tuple[Clock, KeyRing, httpx.Client]]:
-    clock = Clock()
+def rotating() -> Iterator[tuple[ManualClock, KeyRing, httpx.Client]]:
+    clock = ManualClock(1_700_000_000)
     ring = KeyRing("EdDSA", retire_after_seconds=3600, clock=clock)
     settings = Settings(algorithm="EdDSA", key_ring=ring, issuer=ISSUER, audience=AUDIENCE,
                         access_ttl_seconds=600, refresh_ttl_seconds=3600, clock=clock)

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
+from jwt_course.clock import ManualClock
 from jwt_course.keys import (
     ASYMMETRIC_ALGORITHMS,
     KeyRing,
@@ -29,14 +30,6 @@ RFC7638_N = (
     "WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
 )
 TO_JWK = {"RS256": RSAAlgorithm, "ES256": ECAlgorithm, "EdDSA": OKPAlgorithm}
-
-
-class Clock:
-    def __init__(self, now: float = 1_700_000_000) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def b64url_int(text: str) -> int:
@@ -130,7 +123,7 @@ def test_a_ring_refuses_a_key_of_another_algorithm():
 
 
 def test_rotation_keeps_the_old_key_until_it_is_retired():
-    clock = Clock()
+    clock = ManualClock(1_700_000_000)
     ring = KeyRing("EdDSA", retire_after_seconds=100, clock=clock)
     first = ring.current
     second = ring.rotate()
@@ -145,7 +138,7 @@ def test_rotation_keeps_the_old_key_until_it_is_retired():
 
 
 def test_publish_next_shows_the_key_before_it_signs():
-    ring = KeyRing("ES256", retire_after_seconds=100, clock=Clock())
+    ring = KeyRing("ES256", retire_after_seconds=100, clock=ManualClock(1_700_000_000))
     current = ring.current
     upcoming = ring.publish_next()
     assert ring.current is current and ring.kids == [current.kid, upcoming.kid]
@@ -154,7 +147,7 @@ def test_publish_next_shows_the_key_before_it_signs():
 
 
 def test_remove_drops_a_leaked_key_at_once():
-    ring = KeyRing("EdDSA", retire_after_seconds=100, clock=Clock())
+    ring = KeyRing("EdDSA", retire_after_seconds=100, clock=ManualClock(1_700_000_000))
     old = ring.current
     ring.rotate()
     ring.remove(old.kid)

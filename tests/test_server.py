@@ -6,7 +6,6 @@ every test talks to a real uvicorn server on loopback.
 
 from __future__ import annotations
 
-import base64
 import hmac
 import json
 import re
@@ -25,6 +24,8 @@ from fastapi import FastAPI
 
 import jwt_course.server
 from jwt_course import serve
+from jwt_course.clock import ManualClock
+from jwt_course.handmade import b64url_encode
 from jwt_course.passwords import DUMMY_HASH, hash_password, verify_password
 from jwt_course.server import Settings, User, create_app
 
@@ -32,16 +33,6 @@ SECRET = "test-secret-for-the-demo-api-0123456789abcdef"  # 45 bytes, >= 32 for 
 ISSUER = "https://issuer.test"
 AUDIENCE = "course-api"
 INVALID_TOKEN = re.compile(r'^Bearer error="invalid_token", error_description="[ !#-\[\]-~]*"$')
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: float = 1_700_000_000) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def settings(**overrides: Any) -> Settings:
@@ -68,12 +59,12 @@ def client(server: Any) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(1_700_000_000)
 
 
 @pytest.fixture
-def clocked(clock: Clock) -> Iterator[tuple[FastAPI, httpx.Client]]:
+def clocked(clock: ManualClock) -> Iterator[tuple[FastAPI, httpx.Client]]:
     """An app on a hand-moved clock, with access TTL 60 s and refresh TTL 120 s."""
     app = create_app(settings(clock=clock, access_ttl_seconds=60, refresh_ttl_seconds=120))
     with serve(app) as running, httpx.Client(base_url=running.url, timeout=5) as http:
@@ -107,17 +98,13 @@ def claims(**overrides: Any) -> dict[str, Any]:
     return {name: value for name, value in base.items() if value is not None}
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def sign(header: dict, payload: dict, key: bytes = SECRET.encode(), digest: str = "sha256") -> str:
     """Build a token by hand, so the header can hold anything (alg none, no typ...)."""
-    signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}"
+    signing_input = f"{b64url_encode(json.dumps(header).encode())}.{b64url_encode(json.dumps(payload).encode())}"
     if header.get("alg") == "none":
         return signing_input + "."
     signature = hmac.new(key, signing_input.encode(), digest).digest()
-    return f"{signing_input}.{b64url(signature)}"
+    return f"{signing_input}.{b64url_encode(signature)}"
 
 
 def access(payload: dict) -> str:
@@ -310,7 +297,7 @@ def test_a_token_signed_with_another_key_is_rejected(client):
 
 def test_a_tampered_payload_is_rejected(client):
     header, _, signature = login(client)["access_token"].split(".")
-    payload = b64url(json.dumps(claims(role="admin")).encode())
+    payload = b64url_encode(json.dumps(claims(role="admin")).encode())
     assert_invalid_token(client.get("/admin", headers=bearer(f"{header}.{payload}.{signature}")))
 
 

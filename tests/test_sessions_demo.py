@@ -10,6 +10,7 @@ import jwt
 import pytest
 
 from jwt_course import serve
+from jwt_course.clock import ManualClock
 from jwt_course.sessions_demo import (
     COOKIE_NAME,
     MemorySessionStore,
@@ -24,17 +25,9 @@ ALICE = {"username": "alice", "password": "wonderland"}
 START = 1_767_225_600
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = float(START)
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(float(START))
 
 
 @pytest.fixture

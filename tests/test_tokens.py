@@ -10,6 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from jwt_course.clock import ManualClock
 from jwt_course.keys import KeyRing
 from jwt_course.tokens import (
     ACCESS_TOKEN_TYPE,
@@ -28,21 +29,13 @@ ISSUER, AUDIENCE = "https://issuer.example", "api"
 NOW = 1_700_000_000
 
 
-class Clock:
-    def __init__(self, now: float = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def claims(**changes):
     base = {"sub": "alice", "role": "user", "iat": NOW, "exp": NOW + 900, "jti": "j1", "fam": "f1"}
     return {key: value for key, value in {**base, **changes}.items() if value is not None}
 
 
 def signer(clock=None, **kwargs):
-    options = {"algorithm": "HS256", "issuer": ISSUER, "audience": AUDIENCE, "clock": clock or Clock()}
+    options = {"algorithm": "HS256", "issuer": ISSUER, "audience": AUDIENCE, "clock": clock or ManualClock(NOW)}
     return TokenSigner.hmac(SECRET, **{**options, **kwargs})
 
 
@@ -146,7 +139,7 @@ def test_the_header_names_the_algorithm_and_the_token_type():
 
 def test_a_key_ring_signer_puts_the_kid_in_the_header_and_verifies_by_it():
     ring = KeyRing("ES256", retire_after_seconds=3600, private_key=ec.generate_private_key(ec.SECP256R1()))
-    s = TokenSigner.with_key_ring(ring, issuer=ISSUER, audience=AUDIENCE, clock=Clock())
+    s = TokenSigner.with_key_ring(ring, issuer=ISSUER, audience=AUDIENCE, clock=ManualClock(NOW))
     token = s.encode(claims(), ACCESS_TOKEN_TYPE)
     assert jwt.get_unverified_header(token)["kid"] == ring.current.kid
     assert s.decode(token, ACCESS_TOKEN_TYPE, ["sub"])["sub"] == "alice"
@@ -154,7 +147,7 @@ def test_a_key_ring_signer_puts_the_kid_in_the_header_and_verifies_by_it():
 
 def test_a_key_ring_signer_refuses_a_token_whose_key_was_removed():
     ring = KeyRing("ES256", retire_after_seconds=3600)
-    s = TokenSigner.with_key_ring(ring, issuer=ISSUER, audience=AUDIENCE, clock=Clock())
+    s = TokenSigner.with_key_ring(ring, issuer=ISSUER, audience=AUDIENCE, clock=ManualClock(NOW))
     token = s.encode(claims(), ACCESS_TOKEN_TYPE)
     old = ring.current.kid
     ring.rotate()
@@ -186,7 +179,7 @@ def test_a_token_without_our_typ_is_refused(typ):
 
 
 def test_an_expired_token_is_refused_at_its_exp():
-    clock = Clock()
+    clock = ManualClock(NOW)
     s = signer(clock)
     token = s.encode(claims(), ACCESS_TOKEN_TYPE)
     clock.now = NOW + 900
@@ -195,7 +188,7 @@ def test_an_expired_token_is_refused_at_its_exp():
 
 
 def test_expiry_is_checked_again_on_a_cached_token():
-    clock = Clock()
+    clock = ManualClock(NOW)
     s = signer(clock)
     token = s.encode(claims(), ACCESS_TOKEN_TYPE)
     s.decode(token, ACCESS_TOKEN_TYPE, ["sub"])  # now cached
@@ -309,7 +302,7 @@ def test_a_signer_refuses_an_unsupported_algorithm():
 
 
 def test_a_signer_refuses_a_short_secret_when_signing():
-    short = TokenSigner.hmac("short", algorithm="HS256", issuer=ISSUER, audience=AUDIENCE, clock=Clock())
+    short = TokenSigner.hmac("short", algorithm="HS256", issuer=ISSUER, audience=AUDIENCE, clock=ManualClock(NOW))
     with pytest.raises(jwt.InvalidKeyError):
         short.encode(claims(), ACCESS_TOKEN_TYPE)
 
@@ -317,11 +310,11 @@ def test_a_signer_refuses_a_short_secret_when_signing():
 def test_a_key_ring_for_another_algorithm_is_refused():
     ring = KeyRing("EdDSA", retire_after_seconds=3600)
     with pytest.raises(ValueError, match="cannot sign ES256"):
-        TokenSigner(algorithm="ES256", issuer=ISSUER, audience=AUDIENCE, clock=Clock(), key_ring=ring)
+        TokenSigner(algorithm="ES256", issuer=ISSUER, audience=AUDIENCE, clock=ManualClock(NOW), key_ring=ring)
 
 
 def test_a_key_ring_and_a_secret_together_are_refused():
     ring = KeyRing("EdDSA", retire_after_seconds=3600)
     with pytest.raises(ValueError, match="not both"):
         TokenSigner(signing_key=SECRET, algorithm="EdDSA", issuer=ISSUER, audience=AUDIENCE,
-                    clock=Clock(), key_ring=ring)
+                    clock=ManualClock(NOW), key_ring=ring)

@@ -18,6 +18,7 @@ from typing import Any
 
 import jwt
 
+from ..handmade import b64url_encode
 from . import Failure
 from . import corpus as c
 from .cases import Case, Raises, Returns, Satisfies, TableExercise
@@ -29,10 +30,6 @@ _KEY = b"checker-key-for-chapter-01-32-bytes!"
 _OTHER_KEY = b"another-key-that-is-32-bytes-long!"
 _ALPHABET = string.ascii_letters + string.digits + "-_"
 _TEXT = string.ascii_letters + string.digits + " éü€\"\\/-_"  # explicit: no unicode tables needed
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def _spec_decode(text: str) -> bytes:
@@ -75,13 +72,13 @@ class B64urlEncode(TableExercise):
             Case(_Q1_ALPHABET, Returns("-_-_"), (bytes([0xFB, 0xFF, 0xBF]),), note="standard base64 gives '+/+/'"),
             Case(_Q1_SAME, Returns(""), (b"",)),
             Case(_Q1_SAME, Returns("YWJj"), (b"abc",)),
-            Case(_Q1_SAME, Returns(_b64url(b'{"alg":"HS256","typ":"JWT"}')), (b'{"alg":"HS256","typ":"JWT"}',)),
-            Case(_Q1_SAME, Returns(_b64url(bytes(range(256)))), (bytes(range(256)),),
+            Case(_Q1_SAME, Returns(b64url_encode(b'{"alg":"HS256","typ":"JWT"}')), (b'{"alg":"HS256","typ":"JWT"}',)),
+            Case(_Q1_SAME, Returns(b64url_encode(bytes(range(256)))), (bytes(range(256)),),
                  shown="b64url_encode(bytes(range(256)))"),
         ]
 
     def differentials(self) -> Sequence[Differential]:
-        return [Differential(_Q1_SAME, _b64url, lambda st: st.tuples(st.binary(max_size=48)))]
+        return [Differential(_Q1_SAME, b64url_encode, lambda st: st.tuples(st.binary(max_size=48)))]
 
 
 # -- q2 ------------------------------------------------------------------------
@@ -97,7 +94,7 @@ def _q2_inputs(st: Any) -> Any:
     bad = st.sampled_from(["=", "+", "/", " ", "*", ".", "\n", "é", "%", "=="])
 
     def insert(data: bytes, char: str | None, where: int) -> tuple[str]:
-        text = _b64url(data)
+        text = b64url_encode(data)
         if char is None:
             return (text,)
         where = where % (len(text) + 1)
@@ -128,7 +125,7 @@ class B64urlDecode(TableExercise):
             Case(_Q2_DECODE, Returns(b""), ("",)),
             Case(_Q2_DECODE, Returns(bytes([0xFB, 0xFF, 0xBF])), ("-_-_",)),
             Case(_Q2_DECODE, Returns(b'{"alg":"HS256"}'), ("eyJhbGciOiJIUzI1NiJ9",)),
-            Case(_Q2_DECODE, Returns(bytes(range(256))), (_b64url(bytes(range(256))),),
+            Case(_Q2_DECODE, Returns(bytes(range(256))), (b64url_encode(bytes(range(256))),),
                  shown="b64url_decode(<bytes(range(256)) encoded>)"),
         ]
         table += [Case(_Q2_STRICT, Raises(), (h.value,), note=f"it has {h.what}") for h in c.NOT_BASE64URL]
@@ -185,8 +182,8 @@ class ReadClaims(TableExercise):
         swapped = next(h.value for h in c.header_variants({"sub": "9"}, _KEY) if h.name == "header-swapped")
         head, body, signature = mine.split(".")
         raw_utf8 = {"sub": "7", "name": "Zoë Łukasz"}
-        utf8_body = _b64url(json.dumps(raw_utf8, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-        utf8_token = f"{head}.{utf8_body}." + _b64url(hmac.digest(_KEY, f"{head}.{utf8_body}".encode(), "sha256"))
+        utf8_body = b64url_encode(json.dumps(raw_utf8, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        utf8_token = f"{head}.{utf8_body}." + b64url_encode(hmac.digest(_KEY, f"{head}.{utf8_body}".encode(), "sha256"))
         return [
             case({"sub": "42", "role": "user"}, mine, "a token for {'sub': '42', 'role': 'user'}"),
             case(secret, jwt.encode(secret, secrets.token_bytes(32), algorithm="HS256"),
@@ -345,8 +342,8 @@ class VerifyHS256(TableExercise):
 
         good = jwt.encode({"sub": "42", "role": "user"}, _KEY, algorithm="HS256")
         head, body, signature = good.split(".")
-        forged_body = _b64url(b'{"sub":"42","role":"admin"}')
-        forged_head = _b64url(b'{"alg":"HS256","typ":"JWT","kid":"x"}')
+        forged_body = b64url_encode(b'{"sub":"42","role":"admin"}')
+        forged_head = b64url_encode(b'{"alg":"HS256","typ":"JWT","kid":"x"}')
         urlsafe = c.urlsafe_signed({"sub": "42"}, _KEY)
         table = [
             verify(good, _KEY, True, _Q5_TRUE, "a token signed with this key"),
@@ -371,9 +368,9 @@ class VerifyHS256(TableExercise):
             verify(f"{head}.{body}.!!!!", _KEY, False, _Q5_STRICT, "the token with '!!!!' as its signature"),
             verify(f"{head}.{body}", _KEY, False, _Q5_NEVER_RAISES, "a token with only two parts"),
             verify(f"{good}.{signature}", _KEY, False, _Q5_NEVER_RAISES, "a token with four parts"),
-            verify(f"{good}.{_b64url(hmac.digest(_KEY, good.encode(), 'sha256'))}", _KEY, False, _Q5_NEVER_RAISES,
+            verify(f"{good}.{b64url_encode(hmac.digest(_KEY, good.encode(), 'sha256'))}", _KEY, False, _Q5_NEVER_RAISES,
                    "four parts whose last is the HMAC of the first three under key"),
-            verify(f"{head}.{_b64url(hmac.digest(_KEY, head.encode(), 'sha256'))}", _KEY, False, _Q5_NEVER_RAISES,
+            verify(f"{head}.{b64url_encode(hmac.digest(_KEY, head.encode(), 'sha256'))}", _KEY, False, _Q5_NEVER_RAISES,
                    "two parts whose last is the HMAC of the first under key"),
             verify("", _KEY, False, _Q5_NEVER_RAISES, "an empty string"),
             verify(f"é{head}.{body}.{signature}", _KEY, False, _Q5_NOT_ASCII, "a token with 'é' in its header"),

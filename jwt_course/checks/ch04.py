@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from ..clock import COURSE_START, ManualClock
 from . import Failure, NotSolved
 from .cases import Case, Expect, Outcome, Raises, TableExercise, short
 
@@ -380,14 +381,6 @@ _BURST = 8
 _LIMIT_S = 8.0
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1_767_225_600
-
-    def __call__(self) -> int:
-        return self.now
-
-
 def _jti(token: str) -> str:
     try:
         payload = token.split(".")[1]
@@ -447,12 +440,12 @@ class _Recorder:
 
 
 @contextmanager
-def _race_server() -> Iterator[tuple[Any, Any, _Recorder, _Clock]]:
+def _race_server() -> Iterator[tuple[Any, Any, _Recorder, ManualClock]]:
     from ..client import BurstGate
     from ..server import Settings, create_app
     from ..serving import serve
 
-    clock = _Clock()
+    clock = ManualClock(COURSE_START)
     gate = BurstGate(create_app(Settings(secret_key=_SECRET, clock=clock)), wave_timeout=1.0)
     recorder = _Recorder(gate)
     with serve(recorder) as server:
@@ -493,7 +486,7 @@ def _refresh_story(refreshes: list[tuple[int, str]]) -> str:
 class _Env:
     """The server, gate, recorder, clock and thread pool q3's cases share."""
 
-    def __init__(self, answer: Any, server: Any, gate: Any, recorder: _Recorder, clock: _Clock,
+    def __init__(self, answer: Any, server: Any, gate: Any, recorder: _Recorder, clock: ManualClock,
                  pool: ThreadPoolExecutor) -> None:
         self.answer = answer
         self.server = server

@@ -28,7 +28,7 @@ from jwt.warnings import InsecureKeyLengthWarning
 
 from .. import handmade
 from ..serving import serve
-from ..tokens import ACCESS_TOKEN_TYPE, TokenSigner
+from ..tokens import ACCESS_TOKEN_TYPE, HMAC_ALGORITHMS, TokenSigner
 from ..vulnerable import VulnerableSettings, verify_trusting_alg_header
 from . import NotSolved, corpus
 from .cases import Case, Expect, Outcome, Returns, TableExercise, run_table
@@ -71,6 +71,9 @@ def issue_token(sub: str = "alice", role: str = "user", *, ttl: int = 600, **cha
     return handmade.encode(claims, _key("issuer"), "RS256", headers={"typ": typ})
 
 
+_HASHES = {alg: getattr(hashlib, name) for alg, name in HMAC_ALGORITHMS.items()}
+
+
 def _b64(obj: dict[str, Any]) -> str:
     return handmade.b64url_encode(json.dumps(obj, separators=(",", ":")).encode())
 
@@ -82,7 +85,7 @@ def _parts(token: str) -> tuple[dict[str, Any], dict[str, Any], str]:
 
 
 def _hs(key: bytes, header: dict[str, Any], payload: dict[str, Any], alg: str = "HS256") -> str:
-    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}[alg]
+    digest = _HASHES[alg]
     signing_input = f"{_b64({**header, 'alg': alg})}.{_b64(payload)}"
     return f"{signing_input}.{handmade.b64url_encode(hmac.digest(key, signing_input.encode(), digest))}"
 
@@ -292,7 +295,6 @@ class CrackSecret(TableExercise):
         return table
 
 
-_HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 _WORD_ALPHABET = "abcXYZ019 -_!é€"  # explicit: no unicode tables to build
 
 

@@ -11,7 +11,6 @@ built from what was observed, which stated requirement broke.
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import hmac
 import inspect
@@ -22,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from ..handmade import b64url_encode
 from . import Failure, NotSolved
 from .cases import Case, Expect, Outcome, TableExercise
 
@@ -116,16 +116,12 @@ async def _settle(predicate: Callable[[], bool], seconds: float) -> bool:
 # -- q1: a CPU-bound coroutine that can be cancelled ---------------------------------
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def _hs256_token(claims: dict[str, Any], secret: str) -> str:
-    header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+    header = b64url_encode(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    payload = b64url_encode(json.dumps(claims, separators=(",", ":")).encode())
     signing_input = f"{header}.{payload}".encode()
     signature = hmac.new(secret.encode(), signing_input, hashlib.sha256).digest()
-    return f"{header}.{payload}.{_b64url(signature)}"
+    return f"{header}.{payload}.{b64url_encode(signature)}"
 
 
 _Q1_CANDIDATES = 20_000

@@ -24,7 +24,7 @@ from .errors import EXIT_OK, CliError
 
 __all__ = [
     "LONG_LIFETIME_SECONDS",
-    "MAX_TOKEN_CHARS",
+    "MAX_INPUT_CHARS",
     "TIME_CLAIMS",
     "analyse",
     "cmd_decode",
@@ -38,7 +38,10 @@ __all__ = [
     "utc_date",
 ]
 
-MAX_TOKEN_CHARS = 65536
+#: Longest text the CLI reads as a token, in characters. It inspects foreign tokens too, so
+#: this bounds the input (stdin may be /dev/zero), not what a token may be: the course's
+#: decoders refuse anything over jwt_course.tokens.MAX_TOKEN_LENGTH.
+MAX_INPUT_CHARS = 65536
 LONG_LIFETIME_SECONDS = 24 * 3600
 TIME_CLAIMS = ("iat", "nbf", "exp", "auth_time")
 
@@ -49,7 +52,7 @@ TIME_CLAIMS = ("iat", "nbf", "exp", "auth_time")
 def _read_stdin() -> str:
     # Bounded (stdin may be /dev/zero) and strict: a token is ASCII, and a byte that is
     # no UTF-8 deserves a sentence, not a UnicodeDecodeError.
-    limit = 4 * MAX_TOKEN_CHARS
+    limit = 4 * MAX_INPUT_CHARS
     data = sys.stdin.buffer.read(limit + 1)
     if len(data) > limit:
         raise CliError(f"not a JWT: more than {limit} bytes on stdin")
@@ -80,8 +83,8 @@ def read_token(arg: str) -> str:
         text = text[6:]
     if not text:
         raise CliError("no token given" + (" on stdin" if arg == "-" else ""))
-    if len(text) > MAX_TOKEN_CHARS:
-        raise CliError(f"not a JWT: {len(text)} characters is too long (limit {MAX_TOKEN_CHARS})")
+    if len(text) > MAX_INPUT_CHARS:
+        raise CliError(f"not a JWT: {len(text)} characters is too long (limit {MAX_INPUT_CHARS})")
     return text
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..course import ROOT
+from ..tokens import HMAC_ALGORITHMS, SUPPORTED_ALGORITHMS
 from .decode import cmd_decode, is_text, utc_date
 from .doctor import cmd_doctor
 from .errors import EXIT_USAGE, CliError
@@ -200,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--algorithm",
-        choices=("HS256", "HS384", "HS512", "RS256", "ES256", "EdDSA"),
+        choices=SUPPORTED_ALGORITHMS,
         help="signing algorithm (default: HS256); RS256, ES256 and EdDSA publish their public "
         "keys at /.well-known/jwks.json",
     )
@@ -271,15 +272,12 @@ def _refuse_undecodable(args: argparse.Namespace) -> None:
             raise CliError(f"{_option_name(dest)} is not UTF-8 text{hint}")
 
 
-_HMAC = ("HS256", "HS384", "HS512")
-
-
 def _check_serve_options(args: argparse.Namespace) -> None:
     # Say what is wrong with the flags the user gave, not with Settings fields.
     if getattr(args, "command", None) != "serve" or not args.private_key_file:
         return
     algorithm = args.algorithm or os.environ.get("JWT_COURSE_ALGORITHM") or "HS256"
-    if algorithm in _HMAC:
+    if algorithm in HMAC_ALGORITHMS:
         origin = "--algorithm" if args.algorithm else (
             "JWT_COURSE_ALGORITHM" if os.environ.get("JWT_COURSE_ALGORITHM") else "the default"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from .._http_guard import UnicodeText
+from ..tokens import MAX_TOKEN_LENGTH
 
 __all__ = ["ErrorBody", "LoginRequest", "RefreshRequest", "TokenPair"]
 
@@ -19,7 +20,7 @@ class LoginRequest(BaseModel):
 class RefreshRequest(BaseModel):
     """Body of ``POST /refresh``."""
 
-    refresh_token: UnicodeText = Field(min_length=1, max_length=8192)
+    refresh_token: UnicodeText = Field(min_length=1, max_length=MAX_TOKEN_LENGTH)
 
 
 class ErrorBody(BaseModel):

@@ -16,14 +16,14 @@ from fastapi import HTTPException
 from .._http_guard import is_text
 from ..passwords import DUMMY_HASH
 from ..store import RevocationStore
-from ..tokens import ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE, TokenSigner
+from ..tokens import ACCESS_TOKEN_TYPE, MAX_TOKEN_LENGTH, REFRESH_TOKEN_TYPE, TokenSigner
 from .errors import unauthorized
 from .schemas import TokenPair
 from .settings import Settings, User
 
 __all__ = ["AuthService"]
 
-_MAX_AUTHORIZATION_LENGTH = 4096 + len("Bearer ")
+_MAX_AUTHORIZATION_LENGTH = MAX_TOKEN_LENGTH + len("Bearer ")
 
 
 def _verify_password(password: str, encoded: str) -> bool:
