@@ -140,10 +140,10 @@ test: $(KOTLIN_STAMP) $(PROFILE)
 # One notebook: make notebooks NOTEBOOKS=solutions/01_jwt_by_hand.ipynb (a solution also
 # regenerates its exercise).
 notebooks: $(KOTLIN_STAMP) $(PROFILE)
-	$(PY) -m jwt_course._notebooks execute $(NOTEBOOKS)
+	$(PY) -m jwt_course.tooling.notebooks execute $(NOTEBOOKS)
 
 exercises: $(STAMP) $(PROFILE)
-	$(PY) -m jwt_course._notebooks exercises
+	$(PY) -m jwt_course.tooling.notebooks exercises
 
 # Performance figures (medians and ratios), never asserted in tests.
 bench: $(STAMP)

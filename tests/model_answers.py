@@ -18,8 +18,8 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
-from jwt_course._notebooks import EXERCISES, STUB
 from jwt_course.checks import Exercise
+from jwt_course.tooling.notebooks import EXERCISES, STUB
 
 CHAPTERS = sorted(p.stem.split("_", 1)[0] for p in EXERCISES.glob("*.ipynb"))
 

@@ -17,8 +17,8 @@ import pytest
 from fastapi import Depends, FastAPI, Header, HTTPException
 
 from jwt_course import serve
-from jwt_course._notebooks import SOLUTIONS
 from jwt_course.checks.ch03 import AUDIENCE, ISSUER, SECRET_KEY, issue_token, q1, q2, q3
+from jwt_course.tooling.notebooks import SOLUTIONS
 
 from model_answers import model_answer  # tests/model_answers.py
 

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
 from jwt_course import serve
-from jwt_course._notebooks import make_exercise
+from jwt_course.tooling.notebooks import make_exercise
 
 SECRET = "jwt-course-cli-test-secret-0123456789abcdef"  # 42 bytes: no short-key warning
 NOW = 1_700_000_060  # 2023-11-14T22:14:20Z

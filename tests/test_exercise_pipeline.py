@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from jwt_course._notebooks import EXERCISES, SOLUTIONS, STUB, MarkerError, make_exercise, strip_solutions
+from jwt_course.tooling.notebooks import EXERCISES, SOLUTIONS, STUB, MarkerError, make_exercise, strip_solutions
 
 SOLUTION_FILES = sorted(SOLUTIONS.glob("*.ipynb"))
 
@@ -71,13 +71,13 @@ def test_committed_exercise_is_up_to_date(path):
 
 
 def test_sanitizer_file_has_patterns_nbval_reads():
-    from jwt_course._notebooks import sanitizer_patterns
+    from jwt_course.tooling.notebooks import sanitizer_patterns
 
     assert ("127\\.0\\.0\\.1:\\d+", "127.0.0.1:PORT") in sanitizer_patterns()
 
 
 def test_saved_outputs_are_sanitized():
-    from jwt_course._notebooks import sanitize
+    from jwt_course.tooling.notebooks import sanitize
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(server)")])
     nb.cells[0].outputs = [
@@ -93,7 +93,7 @@ def test_saved_outputs_are_sanitized():
 
 
 def test_model_answer_cell_drops_markers_and_stops_before_the_check():
-    from jwt_course._notebooks import model_answer_cells
+    from jwt_course.tooling.notebooks import model_answer_cells
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "HELPER = 1\n\ndef f(x):\n    # BEGIN SOLUTION\n    return x + HELPER\n    # END SOLUTION\n\n\nq3.check()\nprint('after')"
@@ -102,21 +102,21 @@ def test_model_answer_cell_drops_markers_and_stops_before_the_check():
 
 
 def test_a_cell_that_only_demonstrates_a_wrong_answer_is_not_a_model_answer():
-    from jwt_course._notebooks import model_answer_cells
+    from jwt_course.tooling.notebooks import model_answer_cells
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("def g(x):\n    return 0\n\nq3.check(g)")])
     assert model_answer_cells(nb) == {}
 
 
 def test_committed_model_answers_match_the_solutions_notebooks():
-    from jwt_course._notebooks import MODEL_ANSWERS, model_answers_text
+    from jwt_course.tooling.notebooks import MODEL_ANSWERS, model_answers_text
 
     assert MODEL_ANSWERS.read_text("utf-8") == model_answers_text(), "stale: run `make exercises`"
 
 
 @pytest.mark.parametrize("path", SOLUTION_FILES, ids=lambda p: p.name)
 def test_every_marked_cell_is_some_exercises_model_answer(path):
-    from jwt_course._notebooks import model_answer_cells
+    from jwt_course.tooling.notebooks import model_answer_cells
 
     nb = nbformat.read(path, as_version=4)
     marked = [c for c in nb.cells if c.cell_type == "code" and "# BEGIN SOLUTION" in c.source]
@@ -136,14 +136,14 @@ def test_no_checker_keeps_its_own_copy_of_the_model_answer(path):
 def test_model_answers_ship_as_package_data():
     import tomllib
 
-    from jwt_course._notebooks import ROOT
+    from jwt_course.tooling.notebooks import ROOT
 
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     assert "data/*.json" in data["jwt_course"]
 
 
 def test_measured_outputs_are_copied_from_the_solution_so_make_exercises_is_stable():
-    from jwt_course._notebooks import keep_measurements
+    from jwt_course.tooling.notebooks import keep_measurements
 
     source = "# NBVAL_IGNORE_OUTPUT\nprint(timeit())"
     solution = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])

@@ -156,7 +156,7 @@ def test_notebook_carries_no_run_timestamps(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_committed_outputs_hold_no_value_the_sanitizer_replaces(path):
     # ports and addresses differ on every run: `make notebooks` saves them sanitized
-    from jwt_course._notebooks import sanitizer_patterns
+    from jwt_course.tooling.notebooks import sanitizer_patterns
 
     outputs = json.dumps([c.get("outputs", []) for c in json.loads(path.read_text())["cells"]])
     for regex, replacement in sanitizer_patterns():
