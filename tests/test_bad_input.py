@@ -180,7 +180,7 @@ def test_a_bearer_header_with_garbage_is_a_401_not_an_echo(client: httpx.Client)
 def raw_request(server: Any, request: bytes, timeout: float = 10.0) -> bytes:
     with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as sock:
         sock.sendall(request)
-        chunks = []
+        chunks: list[bytes] = []
         while True:  # until the server closes the connection
             chunk = sock.recv(65536)
             if not chunk:

@@ -18,7 +18,8 @@ def _examples() -> list[tuple[str, str]]:
     """(command, expected output) for each `$ jwt-course ...` line of a console block."""
     examples = []
     for block in BLOCK.findall((ROOT / "README.md").read_text()):
-        command, output = None, []
+        command: str | None = None
+        output: list[str] = []
         for line in block.splitlines():
             if line.startswith("$ "):
                 if command:

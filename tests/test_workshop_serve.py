@@ -21,6 +21,7 @@ def first_lines(*args: str, env: dict[str, str] | None = None) -> str:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, **(env or {})},
     )
+    assert proc.stdout is not None
     printed = []
     try:
         for line in proc.stdout:
@@ -49,7 +50,9 @@ def test_a_specific_public_address_is_printed_as_given():
 
 def test_serve_public_prints_the_network_address_not_0_0_0_0():
     text = first_lines("--host", "0.0.0.0", "--public", "--port", "0")
-    url = re.search(r"url +(\S+)", text).group(1)
+    found = re.search(r"url +(\S+)", text)
+    assert found, text
+    url = found.group(1)
     assert not url.startswith("http://0.0.0.0") and re.fullmatch(r"http://\S+:\d+", url)
     assert "listening on 0.0.0.0" in text  # the warning still says what was bound
 
@@ -84,7 +87,9 @@ def test_an_explicit_port_is_used_as_given():
 
 def test_serve_on_a_hub_prints_the_proxied_docs_link():
     text = first_lines("--port", "0", env={"JUPYTERHUB_SERVICE_PREFIX": "/user/alice/"})
-    port = re.search(r"url +http://127\.0\.0\.1:(\d+)", text).group(1)
+    found = re.search(r"url +http://127\.0\.0\.1:(\d+)", text)
+    assert found, text
+    port = found.group(1)
     assert f"docs         /user/alice/proxy/{port}/docs" in text
     assert f"browser      /user/alice/proxy/{port}/" in text
 

@@ -148,7 +148,7 @@ def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes], log: P
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}:\n{log.read_text()[-2000:]}")
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}:\n{log.read_text()[-2000:]}")
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return
