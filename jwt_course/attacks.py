@@ -20,6 +20,7 @@ import inspect
 import json
 import re
 import socket
+import textwrap
 import threading
 from collections.abc import Callable
 from importlib import resources
@@ -92,12 +93,15 @@ def show_source(obj: Any, *handles: str) -> None:
     (several lines may carry the same name; the marker itself is not printed). For now a
     handle that is no marker name is also read the old way, as text that a line contains.
     Raises ``LookupError`` if a handle finds nothing: the code it pointed at has moved,
-    and the notebook should say so rather than print nothing.
+    and the notebook should say so rather than print nothing. With no handle, the whole
+    source of ``obj`` is printed (dedented, markers removed).
     """
-    lines = [_marked(line) for line in inspect.getsource(obj).splitlines()]
+    lines = [_marked(line) for line in textwrap.dedent(inspect.getsource(obj)).splitlines()]
     module = inspect.getmodule(obj)
     filename = (module.__name__.replace(".", "/") + ".py") if module else "?"
     print(f"{filename} · {getattr(obj, '__qualname__', obj)}")
+    if not handles:
+        print("\n".join(text.rstrip() for text, _ in lines))
     for handle in handles:
         found = [text.strip() for text, names in lines if handle in names]
         if not found:

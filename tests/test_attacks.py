@@ -34,6 +34,13 @@ def test_old_needle_text_still_works(capsys: pytest.CaptureFixture[str]) -> None
     assert capsys.readouterr().out.splitlines()[1] == "    if len(raw) < minimum:"
 
 
+def test_no_handle_prints_the_whole_source_without_markers(capsys: pytest.CaptureFixture[str]) -> None:
+    show_source(check_secret)
+    out = capsys.readouterr().out
+    assert out.startswith("jwt_course/tokens.py · check_secret\ndef check_secret(")
+    assert "    if len(raw) < minimum:\n" in out and "# show:" not in out
+
+
 def test_an_unknown_handle_raises_lookup_error() -> None:
     with pytest.raises(LookupError, match="no-such-marker"):
         show_source(KeyRing.verifying_key, "no-such-marker")
