@@ -458,8 +458,11 @@ def _client(**kwargs: Any) -> httpx.Client:
 
 
 def _login(server: Any) -> dict[str, Any]:
+    from ..server import DEMO_USERS
+
+    username, password, _role = DEMO_USERS[0]  # alice, role user
     with _client() as client:
-        response = client.post(f"{server.url}/login", json={"username": "alice", "password": "wonderland"})
+        response = client.post(f"{server.url}/login", json={"username": username, "password": password})
     response.raise_for_status()
     return dict(response.json())
 
