@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import httpx
 
@@ -14,7 +15,7 @@ from model_answers import model_answer  # tests/model_answers.py
 # -- q1: rotation with reuse detection ---------------------------------------------
 
 
-RefreshStore = model_answer("04", "RefreshStore")  # q1.solution(), the right answer
+RefreshStore: Any = model_answer("04", "RefreshStore")  # q1.solution(), the right answer
 
 
 class NoRevocationStore(RefreshStore):
@@ -27,14 +28,14 @@ class NoRevocationStore(RefreshStore):
         return self._new_jti(family)
 
 
-class StubStore:
-    def issue(self, family: str) -> str:
+class StubStore:  # a learner's untouched stub: every method returns None
+    def issue(self, family: str) -> None:
         ...
 
-    def rotate(self, jti: str) -> str:
+    def rotate(self, jti: str) -> None:
         ...
 
-    def is_revoked(self, family: str) -> bool:
+    def is_revoked(self, family: str) -> None:
         ...
 
 
@@ -122,7 +123,7 @@ def test_q2_stub_is_not_solved():
 # -- q3: the race-free refreshing client --------------------------------------------
 
 
-SafeRefreshingAuth = model_answer("04", "SafeRefreshingAuth")  # what q3.solution() prints
+SafeRefreshingAuth: Any = model_answer("04", "SafeRefreshingAuth")  # what q3.solution() prints
 
 
 class Stub(httpx.Auth):
@@ -135,6 +136,8 @@ class Stub(httpx.Auth):
 
 class Serialising(SafeRefreshingAuth):
     """Correct but slow: the lock is held for the whole request."""
+
+    tokens: dict[str, Any]
 
     def sync_auth_flow(self, request):
         with self.lock:
@@ -154,6 +157,8 @@ class Serialising(SafeRefreshingAuth):
 
 class Looping(SafeRefreshingAuth):
     """Refreshes until it works: never, after logout."""
+
+    tokens: dict[str, Any]
 
     def sync_auth_flow(self, request):
         request.headers["Authorization"] = f"Bearer {self.tokens['access_token']}"
