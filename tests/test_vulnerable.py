@@ -4,6 +4,7 @@ same attack gets a 401 from the course's real server (jwt_course.server)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
@@ -341,19 +342,19 @@ def test_refresh_token_is_refused_as_access_token_by_the_real_server(
 
 # -- 9. expired, wrong aud, wrong iss --------------------------------------------------
 
-LAB = VulnerableSettings.__dataclass_fields__  # the lab's default secret, issuer, audience
+LAB: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(VulnerableSettings)}  # the lab's defaults
 
 
 def lab_token(**changes: Any) -> str:
     now = int(time.time())
     claims = {
-        "iss": LAB["issuer"].default, "aud": LAB["audience"].default, "sub": "bob",
+        "iss": LAB["issuer"], "aud": LAB["audience"], "sub": "bob",
         "role": "admin", "iat": now, "exp": now + 600, **changes,
     }
-    return handmade.encode(claims, LAB["secret"].default, "HS256", headers={"typ": "at+jwt"})
+    return handmade.encode(claims, LAB["secret"], "HS256", headers={"typ": "at+jwt"})
 
 
-CLAIM_ATTACKS = {
+CLAIM_ATTACKS: dict[str, tuple[dict[str, Any], str]] = {
     "expired": ({"exp": int(time.time()) - 3600, "iat": int(time.time()) - 4500}, "expired"),
     "wrong aud": ({"aud": "https://other-api.test"}, "Audience"),
     "wrong iss": ({"iss": "https://staging-auth.test"}, "issuer"),
