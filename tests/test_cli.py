@@ -358,7 +358,11 @@ def test_serve_refuses_a_public_host_without_public():
 
 def _lines(stream) -> queue.Queue[str]:
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True).start()
+    def pump() -> None:
+        for line in stream:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
     return lines
 
 
@@ -371,12 +375,15 @@ def test_serve_runs_the_demo_api_and_stops_cleanly_on_sigterm():
         text=True,
         env={**ENV, "JWT_COURSE_SECRET_KEY": secret},
     )
+    assert proc.stdout is not None and proc.stderr is not None
     try:
         stdout = _lines(proc.stdout)
-        printed = []
+        printed: list[str] = []
         while not printed or not printed[-1].startswith("Press Ctrl+C"):
             printed.append(stdout.get(timeout=20))
-        url = re.search(r"url +(http://127\.0\.0\.1:\d+)", "".join(printed)).group(1)
+        found = re.search(r"url +(http://127\.0\.0\.1:\d+)", "".join(printed))
+        assert found, printed
+        url = found.group(1)
         with httpx.Client(base_url=url, trust_env=False, timeout=10) as client:
             login = client.post("/login", json={"username": "alice", "password": "wonderland"})
             me = client.get(
@@ -403,12 +410,15 @@ def test_serve_with_rs256_publishes_its_public_key_and_prints_no_secret():
         [sys.executable, "-m", "jwt_course", "serve", "--port", "0", "--algorithm", "RS256"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
     )
+    assert proc.stdout is not None and proc.stderr is not None
     try:
         stdout = _lines(proc.stdout)
-        printed = []
+        printed: list[str] = []
         while not printed or not printed[-1].startswith("Press Ctrl+C"):
             printed.append(stdout.get(timeout=20))
-        url = re.search(r"url +(http://127\.0\.0\.1:\d+)", "".join(printed)).group(1)
+        found = re.search(r"url +(http://127\.0\.0\.1:\d+)", "".join(printed))
+        assert found, printed
+        url = found.group(1)
         with httpx.Client(base_url=url, trust_env=False, timeout=10) as client:
             token = client.post("/login", json={"username": "bob", "password": "builder"}).json()
             jwks = client.get("/.well-known/jwks.json").json()
