@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import partial
+from typing import Any
 
 import httpx
 import jwt
@@ -24,7 +25,7 @@ from model_answers import model_answer  # tests/model_answers.py
 
 bearer_claims = model_answer("03", "bearer_claims")  # what q.solution() prints
 require_role = model_answer("03", "require_role")
-BearerAuth = model_answer("03", "BearerAuth")
+BearerAuth: Any = model_answer("03", "BearerAuth")
 
 REQUIRE = ["exp", "iat", "iss", "aud", "sub"]
 INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -61,7 +62,7 @@ def test_model_answer_is_correct(exercise, answer):
 
 def make_bearer_claims(*, scheme_ok=lambda s: s.lower() == "bearer", catch=jwt.PyJWTError, **decode):
     """A learner's bearer_claims with one thing changed."""
-    options = {"algorithms": ["HS256"], "issuer": ISSUER, "audience": AUDIENCE, "options": {"require": REQUIRE}}
+    options: dict[str, Any] = {"algorithms": ["HS256"], "issuer": ISSUER, "audience": AUDIENCE, "options": {"require": REQUIRE}}
     options.update(decode)
 
     def answer(authorization):
