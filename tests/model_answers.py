@@ -33,7 +33,7 @@ def notebook_context(number: str) -> dict[str, Any]:
         source = "".join(cell["source"])
         if cell["cell_type"] != "code" or STUB in source:
             continue
-        body = [  # a decorated function registers a route: that needs the notebook's app
+        body: list[ast.stmt] = [  # a decorated function registers a route: that needs the notebook's app
             node for node in ast.parse(source).body
             if isinstance(node, keep) and not getattr(node, "decorator_list", None)
         ]

@@ -13,6 +13,7 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey, EllipticCurvePublicKey
 from fastapi import FastAPI, HTTPException, Request
 
 from jwt_course import serve
@@ -250,7 +251,10 @@ def test_a_private_key_pem_can_be_passed():
     settings = Settings(algorithm="ES256", private_key=pem)
     assert settings.key_ring is not None
     assert settings.key_ring.retire_after_seconds == settings.refresh_ttl_seconds
-    assert settings.key_ring.current.public_key.public_numbers() == key.public_key().public_numbers()
+    public = settings.key_ring.current.public_key
+    assert isinstance(public, EllipticCurvePublicKey)
+    assert isinstance(key, EllipticCurvePrivateKey)
+    assert public.public_numbers() == key.public_key().public_numbers()
 
 
 @pytest.mark.parametrize(

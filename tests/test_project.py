@@ -20,7 +20,9 @@ NOTEBOOKS = sorted(
 
 
 def _requirement(spec: str) -> tuple[str, str]:
-    name, bound = re.match(r"^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*(.*)$", spec.strip()).groups()
+    found = re.match(r"^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*(.*)$", spec.strip())
+    assert found, spec
+    name, bound = found.groups()
     return name.lower().replace("_", "-"), bound.replace(" ", "")
 
 
@@ -72,7 +74,9 @@ def test_environment_yml_installs_the_project_editable_with_every_extra():
     extras = set(PYPROJECT["project"]["optional-dependencies"])
     editable = [line.split("#")[0].strip() for line in ENV_PIP if line.startswith("-e .")]
     assert len(editable) == 1
-    assert set(re.fullmatch(r"-e \.\[([a-z,]+)\]", editable[0]).group(1).split(",")) == extras
+    found = re.fullmatch(r"-e \.\[([a-z,]+)\]", editable[0])
+    assert found, editable[0]
+    assert set(found.group(1).split(",")) == extras
 
 
 def test_ci_runs_the_readme_test_command():
