@@ -18,9 +18,24 @@ from jwt_course.quiz import (
     Choice,
     CodeQuestion,
     Quiz,
+    SafeVerify,
     quiz,
     quiz_token,
 )
+
+
+def choice(label: str) -> Choice:
+    """The quiz's multiple-choice question ``label`` (quiz.qN is typed Choice | CodeQuestion)."""
+    question = getattr(quiz, label)
+    assert isinstance(question, Choice), label
+    return question
+
+
+def q19() -> SafeVerify:
+    question = quiz.q19
+    assert isinstance(question, SafeVerify)
+    return question
+
 
 CHOICES = [q for q in quiz if isinstance(q, Choice)]
 CODE = [q for q in quiz if isinstance(q, CodeQuestion)]
@@ -93,7 +108,7 @@ def test_two_letters_on_a_one_answer_question_ask_for_one():
 def test_select_all_question_reports_wrong_picks_and_missing_ones():
     select_all = [q for q in CHOICES if q.select_all]
     assert select_all
-    q3 = quiz.q3
+    q3 = choice("q3")
     partial = q3.evaluate(q3.correct[:-1])
     assert partial.status == "incorrect" and "1 right option missing" in partial.message
     wrong = sorted(q3.why_not)[0]
@@ -106,7 +121,7 @@ def test_answer_prints_and_records_the_latest_verdict(capsys):
     quiz.q1.answer("a")
     assert "a) is wrong" in capsys.readouterr().out
     assert quiz.tally() == (1, 0, len(quiz))
-    quiz.q1.answer(quiz.q1.correct)
+    quiz.q1.answer(choice("q1").correct)
     assert capsys.readouterr().out.startswith("q1: correct!")
     assert quiz.tally() == (1, 1, len(quiz))
 
@@ -129,7 +144,7 @@ def test_show_and_explain_print_every_option(capsys):
 
 def test_score_lists_wrong_and_unanswered_questions(capsys):
     quiz.q1.answer("a")
-    quiz.q2.answer(quiz.q2.correct)
+    quiz.q2.answer(choice("q2").correct)
     capsys.readouterr()
     quiz.score()
     out = capsys.readouterr().out
@@ -141,10 +156,10 @@ def test_score_lists_wrong_and_unanswered_questions(capsys):
 def test_score_says_when_everything_is_right(capsys):
     for question in CHOICES:
         question.answer(question.correct)
-    for question in CODE:
+    for code in CODE:
         namespace: dict = {}
-        exec(question.solution_code, namespace)
-        question.answer(namespace[question.name])
+        exec(code.solution_code, namespace)
+        code.answer(namespace[code.name])
     capsys.readouterr()
     quiz.score()
     assert "all correct" in capsys.readouterr().out
@@ -310,7 +325,7 @@ def test_q19_a_verify_that_raises_the_wrong_error_is_refused():
 
 def test_q19_every_attack_token_is_refused_by_the_model():
     verify = _model(quiz.q19)
-    for _, _what, token, _ in quiz.q19.attacks():
+    for _, _what, token, _ in q19().attacks():
         with pytest.raises(jwt.InvalidTokenError):
             verify(token)
 
@@ -325,7 +340,7 @@ def test_code_show_hint_explain_print(question, capsys):
 
 
 def test_q19_the_alg_confusion_tokens_are_signed_with_the_right_key():
-    confused = [token for _, what, token, _ in quiz.q19.attacks() if "signed with the right secret" in what]
+    confused = [token for _, what, token, _ in q19().attacks() if "signed with the right secret" in what]
     assert len(confused) == 2  # HS384 and HS512
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)  # 48 bytes < 64 for HS512
@@ -345,18 +360,19 @@ def test_q19_refuses_a_verifier_allowing_every_hmac_algorithm():
 
 
 def test_q8_does_not_claim_that_access_tokens_die_everywhere():
-    answer = quiz.q8.options[ord(quiz.q8.correct) - ord("a")]
+    q8 = choice("q8")
+    answer = q8.options[ord(q8.correct) - ord("a")]
     assert "refresh token" in answer and "every token" not in answer
-    assert "JWKS-only" in quiz.q8.explanation
+    assert "JWKS-only" in q8.explanation
 
 
 def test_q12_is_about_a_hand_written_verifier():
-    assert "hand-written RS256 verifier" in quiz.q12.question
+    assert "hand-written RS256 verifier" in choice("q12").question
 
 
 def test_q15_has_no_half_true_option_about_grant_types():
-    assert not any("grant type" in option for option in quiz.q15.options)
+    assert not any("grant type" in option for option in choice("q15").options)
 
 
 def test_q16_harmful_example_is_not_a_refresh():
-    assert "refresh" not in quiz.q16.question
+    assert "refresh" not in choice("q16").question
