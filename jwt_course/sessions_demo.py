@@ -267,7 +267,7 @@ def create_jwt_app(
             )
             if clock() >= claims["exp"]:  # exp checked against our clock, not the wall clock
                 raise jwt.ExpiredSignatureError("token expired")
-        except jwt.InvalidTokenError:
+        except jwt.PyJWTError:  # every PyJWT error, InvalidKeyError too, is a 401
             raise HTTPException(401, "invalid or expired token", headers=challenge) from None
         return {"username": claims["sub"], "auth": "jwt"}
 
