@@ -59,7 +59,9 @@ class TokenPair:
         return cls(access, refresh)
 
     def __repr__(self) -> str:  # never print tokens
-        return f"TokenPair(access_token=<{len(self.access_token)} chars>, refresh_token=<{len(self.refresh_token)} chars>)"
+        return (
+            f"TokenPair(access_token=<{len(self.access_token)} chars>, refresh_token=<{len(self.refresh_token)} chars>)"
+        )
 
 
 Login = Callable[[], "TokenPair | Mapping[str, Any] | Awaitable[TokenPair | Mapping[str, Any]]"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["CHAPTERS", "Chapter", "Check", "ROOT", "course_map", "environment_checks"]
+__all__ = ["CHAPTERS", "ROOT", "Chapter", "Check", "course_map", "environment_checks"]
 
 #: the repository folder (the package is installed editable from it)
 ROOT = Path(__file__).resolve().parent.parent

@@ -138,9 +138,7 @@ def find_kotlin() -> KotlinRuntime:
     """Locate the Kotlin kernel's jars and a JDK; raise :class:`KotlinUnavailable` if absent."""
     found = importlib.util.find_spec("run_kotlin_kernel")
     if found is None or not found.submodule_search_locations:
-        raise KotlinUnavailable(
-            "no Kotlin kernel: the `kotlin-jupyter-kernel` package is not installed"
-        )
+        raise KotlinUnavailable("no Kotlin kernel: the `kotlin-jupyter-kernel` package is not installed")
     home = Path(next(iter(found.submodule_search_locations)))
     config = json.loads((home / "config" / "jar_args.json").read_text(encoding="utf-8"))
     jars = home / "jars"
@@ -168,9 +166,7 @@ def describe_installation(timeout: float = 30) -> str:
     """
     runtime = find_kotlin()
     try:
-        ran = subprocess.run(
-            [str(runtime.java), "-version"], capture_output=True, text=True, timeout=timeout
-        )
+        ran = subprocess.run([str(runtime.java), "-version"], capture_output=True, text=True, timeout=timeout)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise KotlinError("broken JDK", f"{runtime.java} does not run: {exc}") from None
     found = re.search(r'version "([^"]+)"', ran.stderr)

@@ -305,7 +305,9 @@ def quiz_token(*, drop: Sequence[str] = (), key: str = QUIZ_KEY, algorithm: str 
 
 
 def _unsigned(header: dict[str, Any], payload: dict[str, Any], signature: str = "") -> str:
-    parts = [b64url_encode(json.dumps(p, separators=(",", ":"), ensure_ascii=False).encode()) for p in (header, payload)]
+    parts = [
+        b64url_encode(json.dumps(p, separators=(",", ":"), ensure_ascii=False).encode()) for p in (header, payload)
+    ]
     return ".".join([*parts, signature])
 
 
@@ -313,7 +315,7 @@ class _TableQuestion(CodeQuestion, TableExercise):
     """A code question checked by a table of cases (and differentials), like the chapters' exercises."""
 
 
-_TEXT = "abcxyzABC019 ?>~_-\"\\/éüßłŻ€😀"
+_TEXT = 'abcxyzABC019 ?>~_-"\\/éüßłŻ€😀'
 
 
 def _read_claims_reference(token: str) -> Any:
@@ -340,14 +342,14 @@ class ReadClaims(_TableQuestion):
         "token.split('.')[1] is the payload; base64url uses '-' and '_' and drops the '=' padding.",
         "Add '=' * (-len(part) % 4) back, then base64.urlsafe_b64decode, then json.loads.",
     )
-    solution_code = '''
+    solution_code = """
 import base64, json
 
 def read_claims(token: str) -> dict:
     payload = token.split(".")[1]
     padded = payload + "=" * (-len(payload) % 4)
     return json.loads(base64.urlsafe_b64decode(padded))
-'''
+"""
 
     #: payloads of every padding length, one whose base64url has '-' and '_', and non-ASCII text
     CASES: tuple[dict[str, Any], ...] = (
@@ -369,22 +371,41 @@ def read_claims(token: str) -> dict:
         only_middle = "decode only the middle part, with the standard library: nothing else of the token is read"
         middle = _unsigned({}, payload).split(".")[1]
         odd_header = b64url_encode(b"not json") + "." + middle + ".c2ln"
-        table.append(Case(only_middle, Returns(payload), args=(odd_header,),
-                          shown="read_claims(<a token whose header part is not JSON, payload {'sub': 'alice'}>)"))
+        table.append(
+            Case(
+                only_middle,
+                Returns(payload),
+                args=(odd_header,),
+                shown="read_claims(<a token whose header part is not JSON, payload {'sub': 'alice'}>)",
+            )
+        )
         # One character is no base64 at all (a length of 1 mod 4): decoding the signature would raise.
         odd_signature = b64url_encode(b'{"alg":"HS256"}') + "." + middle + ".x"
-        table.append(Case(only_middle, Returns(payload), args=(odd_signature,),
-                          shown="read_claims(<a token whose signature part is 'x', payload {'sub': 'alice'}>)"))
+        table.append(
+            Case(
+                only_middle,
+                Returns(payload),
+                args=(odd_signature,),
+                shown="read_claims(<a token whose signature part is 'x', payload {'sub': 'alice'}>)",
+            )
+        )
         return table
 
     def differentials(self) -> Sequence[Differential]:
         def inputs(st: Any) -> Any:
             text = st.text(alphabet=_TEXT, max_size=12)  # an explicit alphabet: no unicode tables to build
-            payloads = st.dictionaries(text, st.one_of(text, st.integers(-10**6, 10**6), st.booleans()), max_size=4)
+            payloads = st.dictionaries(text, st.one_of(text, st.integers(-(10**6), 10**6), st.booleans()), max_size=4)
             return payloads.map(lambda p: (_unsigned({"alg": "HS256", "typ": "JWT"}, p, "c2ln"),))
 
-        return [Differential(self.REQUIREMENT, _read_claims_reference, inputs, max_examples=40,
-                             shown=lambda args: f"read_claims(<a token whose payload is {_read_claims_reference(args[0])!r:.60}>)")]
+        return [
+            Differential(
+                self.REQUIREMENT,
+                _read_claims_reference,
+                inputs,
+                max_examples=40,
+                shown=lambda args: f"read_claims(<a token whose payload is {_read_claims_reference(args[0])!r:.60}>)",
+            )
+        ]
 
 
 class TokenFromHeader(_TableQuestion):
@@ -409,13 +430,13 @@ class TokenFromHeader(_TableQuestion):
         "scheme.lower() == 'bearer', the rest non-empty and without whitespace (str.isspace() on each "
         "character catches tabs and newlines too); otherwise raise ValueError.",
     )
-    solution_code = '''
+    solution_code = """
 def token_from_header(authorization: str | None) -> str:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token or any(ch.isspace() for ch in token):
         raise ValueError("expected 'Bearer <token>'")
     return token
-'''
+"""
 
     GOOD: tuple[tuple[str, str], ...] = (
         ("Bearer abc.def.ghi", "abc.def.ghi"),
@@ -517,7 +538,7 @@ class SafeVerify(_TableQuestion):
         "algorithms=['HS256'] (a list of one), issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE, "
         "options={'require': ['exp', 'iat', 'sub']}.",
     )
-    solution_code = '''
+    solution_code = """
 import jwt
 from jwt_course.quiz import QUIZ_AUDIENCE, QUIZ_ISSUER, QUIZ_KEY
 
@@ -526,7 +547,7 @@ def verify(token: str) -> dict:
         token, QUIZ_KEY, algorithms=["HS256"], issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE,
         options={"require": ["exp", "iat", "sub"]},
     )
-'''
+"""
 
     @contextmanager
     def subject(self, answer: Any) -> Iterator[Any]:
@@ -543,34 +564,66 @@ def verify(token: str) -> dict:
         tampered = quiz_token()
         head, _, signature = tampered.split(".")
         pinned = "accept HS256 only: never the header's alg"
-        found = [
-            (pinned, hostile.what, hostile.value, True) for hostile in corpus.alg_none(admin, tampered)
-        ]
+        found = [(pinned, hostile.what, hostile.value, True) for hostile in corpus.alg_none(admin, tampered)]
         found += [
             (pinned, hostile.what, hostile.value, True)
             for hostile in corpus.alg_confusion(good, secret=QUIZ_KEY, expected="HS256")
         ]
         found += [
-            ("verify the signature with QUIZ_KEY", "a token whose payload was edited after signing",
-             f"{head}.{b64url_encode(json.dumps(admin).encode())}.{signature}", False),
-            ("verify the signature with QUIZ_KEY", "a token signed with another key",
-             quiz_token(key="another-key-that-is-at-least-32-bytes-long!"), False),
-            ("check the audience: QUIZ_AUDIENCE", "a token for another audience", quiz_token(aud="https://billing.quiz.test"), False),
-            ("check the issuer: QUIZ_ISSUER", "a token from another issuer", quiz_token(iss="https://evil.test"), False),
-            ("refuse an expired token", "a token whose exp is in the past", quiz_token(iat=now - 3600, exp=now - 60), False),
+            (
+                "verify the signature with QUIZ_KEY",
+                "a token whose payload was edited after signing",
+                f"{head}.{b64url_encode(json.dumps(admin).encode())}.{signature}",
+                False,
+            ),
+            (
+                "verify the signature with QUIZ_KEY",
+                "a token signed with another key",
+                quiz_token(key="another-key-that-is-at-least-32-bytes-long!"),
+                False,
+            ),
+            (
+                "check the audience: QUIZ_AUDIENCE",
+                "a token for another audience",
+                quiz_token(aud="https://billing.quiz.test"),
+                False,
+            ),
+            (
+                "check the issuer: QUIZ_ISSUER",
+                "a token from another issuer",
+                quiz_token(iss="https://evil.test"),
+                False,
+            ),
+            (
+                "refuse an expired token",
+                "a token whose exp is in the past",
+                quiz_token(iat=now - 3600, exp=now - 60),
+                False,
+            ),
         ]
         for hostile in corpus.without_each(good, _Q19_REQUIRED):
             claim = hostile.name.removeprefix("no-")
-            found.append((f"require exp, iat and sub (here: {claim})", f"a token without {claim}",
-                          quiz_token(drop=(claim,)), False))
+            found.append(
+                (
+                    f"require exp, iat and sub (here: {claim})",
+                    f"a token without {claim}",
+                    quiz_token(drop=(claim,)),
+                    False,
+                )
+            )
         return found
 
     def cases(self) -> Sequence[Case]:
-        table = [Case("return the claims of a valid token", _Claims("bob"), args=(quiz_token(sub="bob", role="admin"),),
-                      shown="verify(<a valid token for bob>)")]
+        table = [
+            Case(
+                "return the claims of a valid token",
+                _Claims("bob"),
+                args=(quiz_token(sub="bob", role="admin"),),
+                shown="verify(<a valid token for bob>)",
+            )
+        ]
         for requirement, what, token, past in self.attacks():
-            table.append(Case(requirement, _Refused(past_the_algorithm=past), args=(token,),
-                              shown=f"verify(<{what}>)"))
+            table.append(Case(requirement, _Refused(past_the_algorithm=past), args=(token,), shown=f"verify(<{what}>)"))
         return table
 
 

@@ -147,9 +147,7 @@ class Server:
             ssl_keyfile=ssl_keyfile,
         )
         self._uvicorn = _UvicornServer(self._config)
-        self._thread = threading.Thread(
-            target=self._run, name=f"jwt_course.serve:{self.port}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name=f"jwt_course.serve:{self.port}", daemon=True)
 
     @property
     def url(self) -> str:

@@ -210,9 +210,7 @@ def create_session_app(
     def login(credentials: Credentials, response: Response) -> dict[str, Any]:
         username = authenticate(credentials)  # 401 on a bad password
         session_id = store.create(username, expires_at=clock() + ttl_seconds)  # state!
-        response.set_cookie(
-            COOKIE_NAME, session_id, max_age=ttl_seconds, httponly=True, samesite="lax"
-        )
+        response.set_cookie(COOKIE_NAME, session_id, max_age=ttl_seconds, httponly=True, samesite="lax")
         return {"username": username}
 
     @app.get("/me")
@@ -231,9 +229,7 @@ def create_session_app(
     return app
 
 
-def create_jwt_app(
-    secret: str, *, ttl_seconds: int = 900, clock: Callable[[], float] = time.time
-) -> FastAPI:
+def create_jwt_app(secret: str, *, ttl_seconds: int = 900, clock: Callable[[], float] = time.time) -> FastAPI:
     """A login server with HS256 tokens and no server-side state at all.
 
     ``POST /login`` answers ``{"access_token", "token_type": "bearer", "expires_in"}``;
@@ -262,7 +258,9 @@ def create_jwt_app(
             if scheme.lower() != "bearer":
                 raise jwt.InvalidTokenError("not a Bearer token")
             claims = jwt.decode(  # a signature check, no lookup
-                token, secret, algorithms=["HS256"],
+                token,
+                secret,
+                algorithms=["HS256"],
                 options={"require": ["sub", "exp"], "verify_exp": False},
             )
             if clock() >= claims["exp"]:  # exp checked against our clock, not the wall clock

@@ -63,9 +63,7 @@ class RevocationStore:
     def __init__(self, database: str = ":memory:") -> None:
         self.database = database
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            database, check_same_thread=False, isolation_level=None, timeout=5.0
-        )
+        self._conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None, timeout=5.0)
         # closed by close(), or when the store is garbage-collected (an app dropped
         # without close() must not leak its connection: Python 3.13 warns about that)
         self._close_connection = weakref.finalize(self, self._conn.close)
@@ -97,20 +95,15 @@ class RevocationStore:
 
     # -- refresh-token families ----------------------------------------------------
 
-    def start_family(
-        self, iss: str, fam: str, sub: str, jti: str, expires_at: float, now: float
-    ) -> None:
+    def start_family(self, iss: str, fam: str, sub: str, jti: str, expires_at: float, now: float) -> None:
         """Record a new login whose first refresh token is ``jti``."""
         self._write(
             now,
-            "INSERT INTO families (iss, fam, sub, current_jti, expires_at)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO families (iss, fam, sub, current_jti, expires_at) VALUES (?, ?, ?, ?, ?)",
             (iss, fam, sub, jti, expires_at),
         )
 
-    def rotate(
-        self, iss: str, fam: str, used_jti: str, new_jti: str, expires_at: float, now: float
-    ) -> str:
+    def rotate(self, iss: str, fam: str, used_jti: str, new_jti: str, expires_at: float, now: float) -> str:
         """Use refresh token ``used_jti`` of family ``fam`` and make ``new_jti`` current.
 
         Returns ``"ok"``; ``"unknown"`` if the family is not on record (it expired and
@@ -131,9 +124,7 @@ class RevocationStore:
                     outcome = "revoked"
                 elif row[0] != used_jti:
                     outcome = "reuse"
-                    self._conn.execute(
-                        "UPDATE families SET revoked = 1 WHERE iss = ? AND fam = ?", (iss, fam)
-                    )
+                    self._conn.execute("UPDATE families SET revoked = 1 WHERE iss = ? AND fam = ?", (iss, fam))
                 else:
                     outcome = "ok"
                     self._conn.execute(
@@ -152,14 +143,11 @@ class RevocationStore:
         """Revoke every token of family ``fam``; remember it until ``keep_until`` at least."""
         self._write(
             now,
-            "UPDATE families SET revoked = 1, expires_at = MAX(expires_at, ?)"
-            " WHERE iss = ? AND fam = ?",
+            "UPDATE families SET revoked = 1, expires_at = MAX(expires_at, ?) WHERE iss = ? AND fam = ?",
             (keep_until, iss, fam),
         )
 
-    def logout(
-        self, iss: str, jti: str, expires_at: float, fam: str, now: float, keep_until: float
-    ) -> None:
+    def logout(self, iss: str, jti: str, expires_at: float, fam: str, now: float, keep_until: float) -> None:
         """Deny access token ``jti`` and revoke its family ``fam``, in one transaction.
 
         Both writes commit together or not at all: a crash in between can never leave
@@ -173,8 +161,7 @@ class RevocationStore:
                     (iss, jti, expires_at),
                 ),
                 (
-                    "UPDATE families SET revoked = 1, expires_at = MAX(expires_at, ?)"
-                    " WHERE iss = ? AND fam = ?",
+                    "UPDATE families SET revoked = 1, expires_at = MAX(expires_at, ?) WHERE iss = ? AND fam = ?",
                     (keep_until, iss, fam),
                 ),
             ],
@@ -239,8 +226,6 @@ class RevocationStore:
             self._conn.execute("ROLLBACK")
 
     def _purge(self, now: float) -> int:
-        removed = self._conn.execute(
-            "DELETE FROM denied_tokens WHERE expires_at <= ?", (now,)
-        ).rowcount
+        removed = self._conn.execute("DELETE FROM denied_tokens WHERE expires_at <= ?", (now,)).rowcount
         removed += self._conn.execute("DELETE FROM families WHERE expires_at <= ?", (now,)).rowcount
         return int(removed)

@@ -76,9 +76,7 @@ def min_secret_bytes(algorithm: str) -> int:
         return hashlib.new(HMAC_ALGORITHMS[algorithm]).digest_size
     except KeyError:
         if algorithm in PUBLIC_KEY_ALGORITHMS:
-            raise ValueError(
-                f"{algorithm} signs with a private key, not a secret (see jwt_course.keys)"
-            ) from None
+            raise ValueError(f"{algorithm} signs with a private key, not a secret (see jwt_course.keys)") from None
         supported = ", ".join([*HMAC_ALGORITHMS, *PUBLIC_KEY_ALGORITHMS])
         raise ValueError(f"algorithm {algorithm!r} is not supported; use one of {supported}") from None
 
@@ -143,9 +141,7 @@ def _validate_numeric(payload: dict[str, Any], claims: Sequence[str]) -> None:
             raise InvalidTimeClaimError(f"claim {claim!r} must be a number of seconds since 1970")
         # 0 <= value <= MAX is false for NaN; ints are compared exactly (no float overflow)
         if not 0 <= value <= MAX_TIME_CLAIM:
-            raise InvalidTimeClaimError(
-                f"claim {claim!r} is not a date between 1970 and 9999"
-            )
+            raise InvalidTimeClaimError(f"claim {claim!r} is not a date between 1970 and 9999")
 
 
 def check_time_claims(payload: dict[str, Any]) -> None:
@@ -205,9 +201,7 @@ class TokenSigner:
         # Refuse short keys outright instead of warning.
         self._jwt = jwt.PyJWT(options={"enforce_minimum_key_length": True})
         self._cache_size = cache_size
-        self._verified: OrderedDict[
-            tuple[str, tuple[str, ...], str], tuple[str | None, dict[str, Any]]
-        ]
+        self._verified: OrderedDict[tuple[str, tuple[str, ...], str], tuple[str | None, dict[str, Any]]]
         self._verified = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -302,9 +296,7 @@ class TokenSigner:
         _validate_nbf(payload, now)
         return dict(payload)
 
-    def _verify(
-        self, token: str, typ: str, require: Sequence[str]
-    ) -> tuple[str | None, dict[str, Any]]:
+    def _verify(self, token: str, typ: str, require: Sequence[str]) -> tuple[str | None, dict[str, Any]]:
         required = sorted({"exp", "iat", "iss", "aud", "jti", *require})
         kid: str | None = None
         verifying_key: Any = self._verifying_key

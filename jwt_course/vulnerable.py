@@ -287,7 +287,10 @@ def verify_ignoring_claims(token: str, s: VulnerableSettings) -> dict[str, Any]:
     issued for another API, or by another issuer sharing the key, all pass.
     """
     return jwt.decode(
-        token, s.secret, algorithms=["HS256"], options={"verify_exp": False, "verify_aud": False}  # show: claims-ignored
+        token,
+        s.secret,
+        algorithms=["HS256"],
+        options={"verify_exp": False, "verify_aud": False},  # show: claims-ignored
     )
 
 
@@ -446,9 +449,7 @@ _LABS: dict[str, _Lab] = {
     "no-claims": _Lab(verify_ignoring_claims, "HS256"),
 }
 #: Lab name -> its verifier (each verifier's docstring names its mistake).
-LABS: dict[str, Callable[[str, VulnerableSettings], dict[str, Any]]] = {
-    name: lab.verify for name, lab in _LABS.items()
-}
+LABS: dict[str, Callable[[str, VulnerableSettings], dict[str, Any]]] = {name: lab.verify for name, lab in _LABS.items()}
 
 
 def mistake(name: str) -> str:

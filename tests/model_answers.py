@@ -34,7 +34,8 @@ def notebook_context(number: str) -> dict[str, Any]:
         if cell["cell_type"] != "code" or STUB in source:
             continue
         body: list[ast.stmt] = [  # a decorated function registers a route: that needs the notebook's app
-            node for node in ast.parse(source).body
+            node
+            for node in ast.parse(source).body
             if isinstance(node, keep) and not getattr(node, "decorator_list", None)
         ]
         exec(compile(ast.Module(body=body, type_ignores=[]), str(path), "exec"), namespace)

@@ -30,9 +30,7 @@ MAX_ERROR_BODY = 4096
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Any]:
-    app = create_app(
-        Settings(secret_key=SECRET, issuer=ISSUER, audience=AUDIENCE, body_timeout_seconds=1.0)
-    )
+    app = create_app(Settings(secret_key=SECRET, issuer=ISSUER, audience=AUDIENCE, body_timeout_seconds=1.0))
     with serve(app) as running:
         yield running
 
@@ -76,9 +74,7 @@ RAW_LOGIN_BODIES = [
 
 
 @pytest.mark.parametrize("body", RAW_LOGIN_BODIES)
-def test_login_json_garbage_is_a_small_4xx_without_the_password(
-    server: Any, client: httpx.Client, body: str
-) -> None:
+def test_login_json_garbage_is_a_small_4xx_without_the_password(server: Any, client: httpx.Client, body: str) -> None:
     response = client.post("/login", content=body, headers={"content-type": "application/json"})
     assert_small_clean_4xx(response)
     assert_nothing_logged(server)
@@ -133,18 +129,14 @@ def test_a_password_just_over_the_field_limit_is_not_echoed(client: httpx.Client
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "application/octet-stream", ""])
-def test_a_login_posted_with_a_wrong_content_type_is_not_echoed(
-    client: httpx.Client, content_type: str
-) -> None:
+def test_a_login_posted_with_a_wrong_content_type_is_not_echoed(client: httpx.Client, content_type: str) -> None:
     body = f"username=alice&password={PASSWORD}"
     response = client.post("/login", content=body, headers={"content-type": content_type})
     assert_small_clean_4xx(response)
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/json"])
-def test_a_token_form_posted_with_a_wrong_content_type_is_not_echoed(
-    client: httpx.Client, content_type: str
-) -> None:
+def test_a_token_form_posted_with_a_wrong_content_type_is_not_echoed(client: httpx.Client, content_type: str) -> None:
     body = f"username=alice&password={PASSWORD}&grant_type=password"
     response = client.post("/token", content=body, headers={"content-type": content_type})
     assert_small_clean_4xx(response)
@@ -153,9 +145,7 @@ def test_a_token_form_posted_with_a_wrong_content_type_is_not_echoed(
 @pytest.mark.parametrize("password", ["%ED%A0%80", "%FF%FE", f"{PASSWORD}%ED%BF%BF"])
 def test_a_form_password_that_is_no_utf8_is_a_401(server: Any, client: httpx.Client, password: str) -> None:
     body = f"username=alice&password={password}"
-    response = client.post(
-        "/token", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
-    )
+    response = client.post("/token", content=body, headers={"content-type": "application/x-www-form-urlencoded"})
     assert response.status_code == 401, response.text
     assert_small_clean_4xx(response)
     assert_nothing_logged(server)
@@ -226,8 +216,15 @@ def test_a_get_announcing_a_body_it_never_sends_gets_408(server: Any) -> None:
 def signed(claims: dict[str, Any], typ: str = ACCESS_TOKEN_TYPE) -> str:
     now = 1_700_000_000
     payload = {
-        "sub": "alice", "role": "user", "fam": "f", "jti": "j", "iss": ISSUER, "aud": AUDIENCE,
-        "iat": now, "exp": now + 900, **claims,
+        "sub": "alice",
+        "role": "user",
+        "fam": "f",
+        "jti": "j",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 900,
+        **claims,
     }
     header = {"typ": typ}
     return jwt.encode(payload, SECRET, algorithm="HS256", headers=header)
@@ -244,8 +241,21 @@ def signed_raw(claim: str, raw_value: str, typ: str = ACCESS_TOKEN_TYPE) -> str:
     return f"{signing_input}.{jwt.utils.base64url_encode(signature).decode()}"
 
 
-ABSURD_TIMES = ["NaN", "Infinity", "-Infinity", "1e400", "9" * 400, "true", "false", "null",
-                '"2030-01-01"', "[1]", "-1", "1e300", "253402300800"]
+ABSURD_TIMES = [
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1e400",
+    "9" * 400,
+    "true",
+    "false",
+    "null",
+    '"2030-01-01"',
+    "[1]",
+    "-1",
+    "1e300",
+    "253402300800",
+]
 
 
 @pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])

@@ -43,13 +43,21 @@ def lab(tmp_path: Path):
     port, token = free_port(), secrets.token_hex(16)
     log = tmp_path / "lab.log"
     # the test's open tabs go to its own workspace, or the next `make lab` would reopen them
-    env = {**os.environ, "JUPYTER_PORT": str(port), "JUPYTER_TOKEN": token,
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
+    env = {
+        **os.environ,
+        "JUPYTER_PORT": str(port),
+        "JUPYTER_TOKEN": token,
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+    }
     env.pop("DISPLAY", None)  # headless, as on a server
     with log.open("wb") as out:
         process = subprocess.Popen(
             ["make", "--no-print-directory", "lab", f"LAB_ROOT={tmp_path}"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         wait_http(f"http://127.0.0.1:{port}/api/status?token={token}", 60, process, log)
@@ -73,19 +81,24 @@ def test_a_lesson_runs_top_to_bottom_in_jupyterlab_without_errors(lab, browser):
     browser.wait_for(
         f"const t = document.querySelector('#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel');"
         f"return t && t.textContent === '{LESSON}' && document.querySelectorAll('{NB} .jp-CodeCell').length",
-        60, f"{LESSON} in the current tab",
+        60,
+        f"{LESSON} in the current tab",
     )
     browser.wait_for(
         "return [...document.querySelectorAll('.jp-StatusBar-TextItem')].some(e => /Idle/.test(e.textContent))",
-        60, "an idle kernel",
+        60,
+        "an idle kernel",
     )
     browser.menu("Edit", "Clear Outputs of All Cells")
-    browser.wait_for(f"const p = (() => {{ {PROMPTS} }})(); return p.every(x => /^\\[\\s*\\]:$/.test(x))", 20, "cleared outputs")
+    browser.wait_for(
+        f"const p = (() => {{ {PROMPTS} }})(); return p.every(x => /^\\[\\s*\\]:$/.test(x))", 20, "cleared outputs"
+    )
 
     browser.menu("Run", "Run All Cells")
     prompts = browser.wait_for(
         f"const p = (() => {{ {PROMPTS} }})(); return p.length && p.every(x => /^\\[\\d+\\]:$/.test(x)) && p",
-        90, "every cell to run",
+        90,
+        "every cell to run",
     )
     browser.screenshot(ARTIFACTS / f"jupyterlab-{LESSON.removesuffix('.ipynb')}.png")
     page_config = browser.js("return JSON.parse(document.getElementById('jupyter-config-data').textContent)")

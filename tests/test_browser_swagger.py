@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from urllib.parse import parse_qsl
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -21,7 +21,6 @@ from jwt_course.server import Settings, create_app
 from webdriver import swagger_authorize_and_get_me
 
 pytestmark = pytest.mark.browser
-
 
 
 @pytest.fixture

@@ -33,8 +33,7 @@ def test_wrong_answer_shows_one_counter_example():
 
 
 def test_stub_returning_none_is_not_solved():
-    def double(x):
-        ...  # your code here
+    def double(x): ...  # your code here
 
     assert qx.evaluate(double).status == "not solved"
 

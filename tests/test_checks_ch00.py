@@ -29,7 +29,10 @@ def test_right_answers_in_two_styles_are_accepted(answer):
     [
         (lambda t: tuple(t.split(".")), "exactly three parts"),  # accepts two parts
         (lambda t: tuple(t.split(".")[:3]), "exactly three parts"),  # silently drops a fourth part
-        (lambda t: _unpack(t) if t.count(".") == 2 else tuple(t.split(".")) if t.count(".") == 4 else 1 / 0, "five-part"),
+        (
+            lambda t: _unpack(t) if t.count(".") == 2 else tuple(t.split(".")) if t.count(".") == 4 else 1 / 0,
+            "five-part",
+        ),
         (lambda t: tuple(p for p in t.split(".") if p) if t.count(".") == 2 else _unpack(t), "empty signature"),
         (lambda t: tuple(reversed(_unpack(t))), "header, payload, signature"),
     ],
@@ -41,7 +44,9 @@ def test_wrong_answers_are_rejected_with_the_requirement_they_break(answer, brok
 
 
 def test_the_message_says_a_jwe_has_five_parts_not_that_every_jwt_has_three():
-    verdict = q0.evaluate(lambda t: _unpack(t) if t.count(".") == 2 else tuple(t.split(".")) if t.count(".") == 4 else 1 / 0)
+    verdict = q0.evaluate(
+        lambda t: _unpack(t) if t.count(".") == 2 else tuple(t.split(".")) if t.count(".") == 4 else 1 / 0
+    )
     assert "JWE" in verdict.message and "five" in verdict.message
     messages = " ".join([verdict.message, *q0.hints])
     assert "a JWT has exactly three parts" not in messages

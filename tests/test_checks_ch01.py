@@ -32,8 +32,7 @@ time_status = model_answer("01", "time_status")
 ALL = [q1, q2, q3, q4, q5, q6]
 
 
-def stub(*args):
-    ...  # your code here
+def stub(*args): ...  # your code here
 
 
 def rejected(exercise, answer, *requirement_words: str) -> str:
@@ -52,8 +51,14 @@ def accepted(exercise, answer) -> None:
 
 @pytest.mark.parametrize(
     ("exercise", "answer"),
-    [(q1, b64url_encode), (q2, b64url_decode), (q3, read_claims), (q4, make_hs256_token),
-     (q5, verify_hs256), (q6, time_status)],
+    [
+        (q1, b64url_encode),
+        (q2, b64url_decode),
+        (q3, read_claims),
+        (q4, make_hs256_token),
+        (q5, verify_hs256),
+        (q6, time_status),
+    ],
     ids=[q.label for q in ALL],
 )
 def test_model_answer_is_correct(exercise, answer):
@@ -303,8 +308,9 @@ def test_q4_default_json_separators_are_rejected():
 
 def test_q4_hex_signature_is_rejected():
     def hex_signature(payload, key):
-        signing_input = _part({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")) + "." + _part(
-            payload, separators=(",", ":"))
+        signing_input = (
+            _part({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")) + "." + _part(payload, separators=(",", ":"))
+        )
         return signing_input + "." + hmac.new(key, signing_input.encode(), hashlib.sha256).hexdigest()
 
     rejected(q4, hex_signature, "signature")
@@ -351,8 +357,11 @@ def test_q4_keeping_padding_is_rejected():
             return base64.urlsafe_b64encode(json.dumps(obj, separators=(",", ":")).encode()).decode()
 
         signing_input = part({"alg": "HS256", "typ": "JWT"}) + "." + part(payload)
-        return signing_input + "." + base64.urlsafe_b64encode(
-            hmac.new(key, signing_input.encode(), hashlib.sha256).digest()).decode()
+        return (
+            signing_input
+            + "."
+            + base64.urlsafe_b64encode(hmac.new(key, signing_input.encode(), hashlib.sha256).digest()).decode()
+        )
 
     rejected(q4, padded)
 
@@ -536,7 +545,10 @@ def _status(exp_expired, nbf_early, order=("nbf", "exp")):
 def test_q6_strict_less_than_for_exp_is_rejected():
     answer = _status(lambda exp, now, lw: exp < now - lw, lambda nbf, now, lw: nbf > now + lw)
     message = rejected(q6, answer, "exp <= now - leeway")
-    assert "time_status({exp=now+0}, now=1700000000, leeway=0) returned 'valid'; expected it to return 'expired'" in message
+    assert (
+        "time_status({exp=now+0}, now=1700000000, leeway=0) returned 'valid'; expected it to return 'expired'"
+        in message
+    )
 
 
 def test_q6_ignoring_leeway_is_rejected():

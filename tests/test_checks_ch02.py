@@ -40,8 +40,9 @@ def accepted(exercise, answer) -> None:
     assert verdict.status == "correct", verdict.message
 
 
-@pytest.mark.parametrize(("exercise", "answer"), [(q1, SqliteSessions), (q2, validate_jwt), (q3, seed_table)],
-                         ids=["q1", "q2", "q3"])
+@pytest.mark.parametrize(
+    ("exercise", "answer"), [(q1, SqliteSessions), (q2, validate_jwt), (q3, seed_table)], ids=["q1", "q2", "q3"]
+)
 def test_model_answer_is_correct(exercise, answer):
     accepted(exercise, answer)
 
@@ -54,14 +55,11 @@ class Stub:
         self.db = db
         self.db.execute(SESSIONS_SCHEMA)
 
-    def create(self, username, now, ttl_seconds):
-        ...  # your code here
+    def create(self, username, now, ttl_seconds): ...  # your code here
 
-    def get(self, session_id, now):
-        ...  # your code here
+    def get(self, session_id, now): ...  # your code here
 
-    def delete(self, session_id):
-        ...  # your code here
+    def delete(self, session_id): ...  # your code here
 
 
 def test_q1_stub_is_not_solved():
@@ -86,7 +84,8 @@ class Base(Stub):
 
     def get(self, session_id, now):
         row = self.db.execute(
-            "SELECT username FROM sessions WHERE id = ? AND expires_at > ?", (session_id, now)).fetchone()
+            "SELECT username FROM sessions WHERE id = ? AND expires_at > ?", (session_id, now)
+        ).fetchone()
         return row[0] if row else None
 
     def delete(self, session_id):
@@ -102,7 +101,8 @@ def test_q1_fstring_get_is_rejected_as_injection():
     class FStringGet(Base):
         def get(self, session_id, now):
             row = self.db.execute(
-                f"SELECT username FROM sessions WHERE id = '{session_id}' AND expires_at > {now}").fetchone()
+                f"SELECT username FROM sessions WHERE id = '{session_id}' AND expires_at > {now}"
+            ).fetchone()
             return row[0] if row else None
 
     message = rejected(q1, FStringGet, "placeholders")
@@ -123,7 +123,8 @@ def test_q1_get_with_like_logs_in_as_anyone():
     class LikeGet(Base):
         def get(self, session_id, now):
             row = self.db.execute(
-                "SELECT username FROM sessions WHERE id LIKE ? AND expires_at > ?", (session_id, now)).fetchone()
+                "SELECT username FROM sessions WHERE id LIKE ? AND expires_at > ?", (session_id, now)
+            ).fetchone()
             return row[0] if row else None
 
     message = rejected(q1, LikeGet, "LIKE")
@@ -208,7 +209,8 @@ def test_q1_expiry_off_by_one_is_rejected():
     class Inclusive(Base):
         def get(self, session_id, now):
             row = self.db.execute(
-                "SELECT username FROM sessions WHERE id = ? AND expires_at >= ?", (session_id, now)).fetchone()
+                "SELECT username FROM sessions WHERE id = ? AND expires_at >= ?", (session_id, now)
+            ).fetchone()
             return row[0] if row else None
 
     rejected(q1, Inclusive, "expired")
@@ -239,7 +241,8 @@ def test_q1_returning_the_row_tuple_is_rejected():
     class RowTuple(Base):
         def get(self, session_id, now):
             return self.db.execute(
-                "SELECT username FROM sessions WHERE id = ? AND expires_at > ?", (session_id, now)).fetchone()
+                "SELECT username FROM sessions WHERE id = ? AND expires_at > ?", (session_id, now)
+            ).fetchone()
 
     assert "returned ('alice',)" in rejected(q1, RowTuple, "username")
 
@@ -255,8 +258,9 @@ def test_q1_uuid4_with_explicit_commits_is_accepted():
 
         def create(self, username, now, ttl_seconds):
             sid = str(uuid.uuid4())
-            self.db.execute("INSERT INTO sessions (id, username, expires_at) VALUES (?, ?, ?)",
-                            [sid, username, now + ttl_seconds])
+            self.db.execute(
+                "INSERT INTO sessions (id, username, expires_at) VALUES (?, ?, ?)", [sid, username, now + ttl_seconds]
+            )
             self.db.commit()
             return sid
 
@@ -285,13 +289,16 @@ def test_q1_token_hex_8_with_named_parameters_is_accepted():
         def create(self, username, now, ttl_seconds):
             token = secrets.token_hex(8)  # 64 random bits: OWASP's minimum
             with self.db:
-                self.db.execute("INSERT INTO sessions VALUES (:id, :user, :exp)",
-                                {"id": token, "user": username, "exp": now + ttl_seconds})
+                self.db.execute(
+                    "INSERT INTO sessions VALUES (:id, :user, :exp)",
+                    {"id": token, "user": username, "exp": now + ttl_seconds},
+                )
             return token
 
         def get(self, session_id, now):
             for (username,) in self.db.execute(
-                    "SELECT username FROM sessions WHERE id = :id AND :now < expires_at", {"id": session_id, "now": now}):
+                "SELECT username FROM sessions WHERE id = :id AND :now < expires_at", {"id": session_id, "now": now}
+            ):
                 return username
             return None
 
@@ -313,8 +320,7 @@ def test_random_bits_estimates_common_id_makers():
 
 
 def test_q2_stub_is_not_solved():
-    def validate_jwt(token, secret, now):
-        ...  # your code here
+    def validate_jwt(token, secret, now): ...  # your code here
 
     assert q2.evaluate(validate_jwt).status == "not solved"
 
@@ -333,8 +339,9 @@ def test_q2_the_old_model_answer_is_rejected_for_nbf():
     # verify_exp off, but nbf and iat still checked by PyJWT against the wall clock
     def old_model(token, secret, now):
         try:
-            claims = jwt.decode(token, secret, algorithms=["HS256"],
-                                options={"require": ["exp", "sub"], "verify_exp": False})
+            claims = jwt.decode(
+                token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"], "verify_exp": False}
+            )
         except jwt.InvalidTokenError:
             return None
         if not now < claims["exp"]:
@@ -347,8 +354,12 @@ def test_q2_the_old_model_answer_is_rejected_for_nbf():
 def test_q2_comparing_a_string_exp_raises_and_is_rejected():
     def untyped(token, secret, now):
         try:
-            claims = jwt.decode(token, secret, algorithms=["HS256"], options={
-                "require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False})
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=["HS256"],
+                options={"require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+            )
         except jwt.PyJWTError:
             return None
         if claims.get("nbf", now) > now or claims.get("iat", now) > now or not now < claims["exp"]:
@@ -362,8 +373,12 @@ def test_q2_comparing_a_string_exp_raises_and_is_rejected():
 def test_q2_accepting_every_hmac_algorithm_is_rejected():
     def any_hmac(token, secret, now):
         try:
-            claims = jwt.decode(token, secret, algorithms=["HS256", "HS384", "HS512"], options={
-                "require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False})
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=["HS256", "HS384", "HS512"],
+                options={"require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+            )
         except jwt.PyJWTError:
             return None
         return claims["sub"] if claims.get("nbf", 0) <= now < claims["exp"] and claims.get("iat", 0) <= now else None
@@ -375,8 +390,12 @@ def test_q2_algorithm_from_the_header_is_rejected():
     def header_alg(token, secret, now):
         try:
             alg = jwt.get_unverified_header(token)["alg"]
-            claims = jwt.decode(token, secret, algorithms=[alg], options={
-                "require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False})
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=[alg],
+                options={"require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+            )
         except (jwt.PyJWTError, KeyError):
             return None
         return claims["sub"] if claims.get("nbf", 0) <= now < claims["exp"] and claims.get("iat", 0) <= now else None
@@ -387,8 +406,12 @@ def test_q2_algorithm_from_the_header_is_rejected():
 def test_q2_not_requiring_exp_is_rejected():
     def exp_optional(token, secret, now):
         try:
-            claims = jwt.decode(token, secret, algorithms=["HS256"],
-                                options={"verify_exp": False, "verify_nbf": False, "verify_iat": False})
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=["HS256"],
+                options={"verify_exp": False, "verify_nbf": False, "verify_iat": False},
+            )
         except jwt.PyJWTError:
             return None
         if not now < claims.get("exp", math.inf) or claims.get("nbf", 0) > now or claims.get("iat", 0) > now:
@@ -401,8 +424,12 @@ def test_q2_not_requiring_exp_is_rejected():
 def test_q2_inclusive_exp_is_rejected():
     def inclusive(token, secret, now):
         try:
-            claims = jwt.decode(token, secret, algorithms=["HS256"], options={
-                "require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False})
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=["HS256"],
+                options={"require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+            )
         except jwt.PyJWTError:
             return None
         return claims["sub"] if now <= claims["exp"] else None
@@ -422,8 +449,12 @@ def test_q2_returning_the_claims_is_rejected():
 
 def test_q2_raising_on_a_bad_token_is_rejected():
     def raises(token, secret, now):
-        claims = jwt.decode(token, secret, algorithms=["HS256"], options={
-            "require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False})
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=["HS256"],
+            options={"require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+        )
         return claims["sub"] if now < claims["exp"] else None
 
     assert "raised ExpiredSignatureError" not in rejected(q2, raises)
@@ -435,8 +466,12 @@ def test_q2_raising_on_a_bad_token_is_rejected():
 def test_q2_float_conversion_style_is_accepted():
     def as_floats(token: str, secret: str, now: float) -> str | None:
         try:
-            claims = jwt.decode(token, secret, algorithms=["HS256"], options={
-                "require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False})
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=["HS256"],
+                options={"require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+            )
             if any(isinstance(claims.get(name), bool) for name in ("exp", "nbf", "iat")):
                 return None
             exp = float(claims["exp"])
@@ -455,8 +490,12 @@ def test_q2_float_conversion_checking_only_exp_is_rejected():
     # nbf=NaN passes `nbf > now` (False) and float(True) is 1.0: the text lists NaN and true as not numbers
     def as_floats(token: str, secret: str, now: float) -> str | None:
         try:
-            claims = jwt.decode(token, secret, algorithms=["HS256"], options={
-                "require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False})
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=["HS256"],
+                options={"require": ["exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+            )
             if isinstance(claims["exp"], bool):
                 return None
             exp = float(claims["exp"])
@@ -475,8 +514,12 @@ def test_q2_pyjwt_like_int_conversion_is_rejected():
     # PyJWT's int() makes nbf=true the number 1: the text lists true as not a number
     def like_pyjwt(token, secret, now):
         try:
-            claims = jwt.decode(token, secret, algorithms=["HS256"], options={
-                "verify_exp": False, "verify_nbf": False, "verify_iat": False, "require": ["sub", "exp"]})
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=["HS256"],
+                options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "require": ["sub", "exp"]},
+            )
         except jwt.PyJWTError:
             return None
         try:
@@ -497,8 +540,7 @@ def test_q2_pyjwt_like_int_conversion_is_rejected():
 
 
 def test_q3_stub_is_not_solved():
-    def seed_table(auth, store, instances, denylist):
-        ...  # your code here
+    def seed_table(auth, store, instances, denylist): ...  # your code here
 
     assert q3.evaluate(seed_table).status == "not solved"
 
@@ -516,8 +558,11 @@ def test_q3_the_seeds_table_taken_literally_is_rejected_with_the_reason():
 def test_q3_a_per_instance_denylist_is_not_an_instant_logout():
     def any_denylist(auth, store, instances, denylist):
         if auth == "session":
-            return {"server_state": True, "works_behind_load_balancer": instances == 1 or store == "shared",
-                    "instant_logout": True}
+            return {
+                "server_state": True,
+                "works_behind_load_balancer": instances == 1 or store == "shared",
+                "instant_logout": True,
+            }
         return {"server_state": denylist, "works_behind_load_balancer": True, "instant_logout": denylist}
 
     assert "('jwt', 'memory', 3, True)['instant_logout'] is True" in rejected(q3, any_denylist, "instant_logout")

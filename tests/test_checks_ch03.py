@@ -51,8 +51,9 @@ def test_issue_token_makes_a_valid_exercise_token():
     assert bearer_claims(f"Bearer {issue_token('bob', 'admin')}")["role"] == "admin"
 
 
-@pytest.mark.parametrize(("exercise", "answer"), [(q1, bearer_claims), (q2, require_role), (q3, BearerAuth)],
-                         ids=["q1", "q2", "q3"])
+@pytest.mark.parametrize(
+    ("exercise", "answer"), [(q1, bearer_claims), (q2, require_role), (q3, BearerAuth)], ids=["q1", "q2", "q3"]
+)
 def test_model_answer_is_correct(exercise, answer):
     accepted(exercise, answer)
 
@@ -62,7 +63,12 @@ def test_model_answer_is_correct(exercise, answer):
 
 def make_bearer_claims(*, scheme_ok=lambda s: s.lower() == "bearer", catch=jwt.PyJWTError, **decode):
     """A learner's bearer_claims with one thing changed."""
-    options: dict[str, Any] = {"algorithms": ["HS256"], "issuer": ISSUER, "audience": AUDIENCE, "options": {"require": REQUIRE}}
+    options: dict[str, Any] = {
+        "algorithms": ["HS256"],
+        "issuer": ISSUER,
+        "audience": AUDIENCE,
+        "options": {"require": REQUIRE},
+    }
     options.update(decode)
 
     def answer(authorization):
@@ -82,8 +88,7 @@ def test_q1_the_variant_maker_makes_a_correct_answer():
 
 
 def test_q1_stub_is_not_solved():
-    def stub(authorization):
-        ...  # your code here
+    def stub(authorization): ...  # your code here
 
     assert q1.evaluate(stub).status == "not solved"
 
@@ -115,8 +120,9 @@ def test_q1_algorithm_from_the_header_is_rejected():
             raise HTTPException(401, headers=NO_TOKEN)
         try:
             alg = jwt.get_unverified_header(token)["alg"]
-            return jwt.decode(token, SECRET_KEY, algorithms=[alg], issuer=ISSUER, audience=AUDIENCE,
-                              options={"require": REQUIRE})
+            return jwt.decode(
+                token, SECRET_KEY, algorithms=[alg], issuer=ISSUER, audience=AUDIENCE, options={"require": REQUIRE}
+            )
         except (jwt.PyJWTError, KeyError):
             raise HTTPException(401, headers=INVALID) from None
 
@@ -128,8 +134,9 @@ def test_q1_uncaught_decode_error_is_reported_as_a_500():
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise HTTPException(401, headers=NO_TOKEN)
-        return jwt.decode(token, SECRET_KEY, algorithms=["HS256"], issuer=ISSUER, audience=AUDIENCE,
-                          options={"require": REQUIRE})
+        return jwt.decode(
+            token, SECRET_KEY, algorithms=["HS256"], issuer=ISSUER, audience=AUDIENCE, options={"require": REQUIRE}
+        )
 
     message = rejected(q1, leaky, "401 invalid_token")
     assert "500 Internal Server Error" in message
@@ -200,8 +207,14 @@ def test_q1_split_maxsplit_and_helpers_is_accepted():
         if len(parts) != 2 or parts[0].lower() != "bearer":
             raise unauthorized()
         try:
-            claims = jwt.decode(parts[1], key=SECRET_KEY, algorithms=["HS256"], audience=AUDIENCE,
-                                issuer=ISSUER, options={"require": ["sub", "iat", "exp", "aud", "iss"]})
+            claims = jwt.decode(
+                parts[1],
+                key=SECRET_KEY,
+                algorithms=["HS256"],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["sub", "iat", "exp", "aud", "iss"]},
+            )
         except jwt.InvalidTokenError:
             raise unauthorized("invalid_token") from None
         return claims
@@ -219,8 +232,14 @@ def test_q1_regex_is_accepted():
                 raise HTTPException(401, headers=INVALID)  # something after Bearer, but not one token
             raise HTTPException(401, "no credentials", headers=NO_TOKEN)
         try:
-            return jwt.decode(match.group(1), SECRET_KEY, algorithms=["HS256"], issuer=ISSUER, audience=AUDIENCE,
-                              options={"require": REQUIRE, "verify_signature": True})
+            return jwt.decode(
+                match.group(1),
+                SECRET_KEY,
+                algorithms=["HS256"],
+                issuer=ISSUER,
+                audience=AUDIENCE,
+                options={"require": REQUIRE, "verify_signature": True},
+            )
         except jwt.PyJWTError as exc:
             raise HTTPException(401, str(exc), headers=INVALID) from None
 
@@ -243,8 +262,7 @@ def make_require_role(matches, *, status=403, headers=FORBIDDEN):
 
 
 def test_q2_stub_is_not_solved():
-    def require_role(role):
-        ...  # your code here
+    def require_role(role): ...  # your code here
 
     assert q2.evaluate(require_role).status == "not solved"
 
@@ -329,8 +347,11 @@ def test_q2_a_guard_class_is_accepted():
         def __call__(self, claims: dict) -> dict:
             if claims.get("role") == self.role:
                 return claims
-            raise HTTPException(status_code=403, detail=f"{self.role} only",
-                                headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
+            raise HTTPException(
+                status_code=403,
+                detail=f"{self.role} only",
+                headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'},
+            )
 
     accepted(q2, RoleGuard)
 
@@ -353,8 +374,7 @@ def test_q3_stub_is_not_solved():
         def __init__(self, token):
             self.token = token
 
-        def auth_flow(self, request):
-            ...  # your code here
+        def auth_flow(self, request): ...  # your code here
 
     assert q3.evaluate(Stub).status == "not solved"
 
@@ -486,8 +506,14 @@ def _regex_answers():
         if len(parts) != 2 or parts[0].lower() != "bearer":
             raise HTTPException(401, headers=NO_TOKEN)
         try:
-            return jwt.decode(parts[1], SECRET_KEY, algorithms=["HS256"], issuer=ISSUER, audience=AUDIENCE,
-                              options={"require": REQUIRE})
+            return jwt.decode(
+                parts[1],
+                SECRET_KEY,
+                algorithms=["HS256"],
+                issuer=ISSUER,
+                audience=AUDIENCE,
+                options={"require": REQUIRE},
+            )
         except jwt.PyJWTError:
             raise HTTPException(401, headers=INVALID) from None
 
@@ -518,9 +544,20 @@ ANSWER_SETS = {"model": (bearer_claims, require_role, BearerAuth), "other-style"
 def all_together(request):
     """The notebook's cell run with one set of accepted answers; yields its app served for probes."""
     claims, role, auth = ANSWER_SETS[request.param]
-    namespace = {"Header": Header, "Depends": Depends, "FastAPI": FastAPI, "httpx": httpx, "serve": serve,
-                 "q1": q1, "q2": q2, "q3": q3, "issue_token": issue_token,
-                 "bearer_claims": claims, "require_role": role, "BearerAuth": auth}
+    namespace = {
+        "Header": Header,
+        "Depends": Depends,
+        "FastAPI": FastAPI,
+        "httpx": httpx,
+        "serve": serve,
+        "q1": q1,
+        "q2": q2,
+        "q3": q3,
+        "issue_token": issue_token,
+        "bearer_claims": claims,
+        "require_role": role,
+        "BearerAuth": auth,
+    }
     exec(_all_together_cell(), namespace)  # prints the cell's own demonstration
     with serve(namespace["app"]) as server:
         yield server, auth
@@ -542,7 +579,9 @@ def test_all_together_token_without_sub_is_401_not_500(all_together):
 
 def test_all_together_prefix_role_is_403_on_admin(all_together):
     server, auth = all_together
-    with httpx.Client(base_url=server.url, auth=auth(issue_token("carol", "administrator-pending")), timeout=5) as client:
+    with httpx.Client(
+        base_url=server.url, auth=auth(issue_token("carol", "administrator-pending")), timeout=5
+    ) as client:
         assert client.get("/admin").status_code == 403
 
 
@@ -554,8 +593,11 @@ def test_all_together_admin_gets_in(all_together):
 
 def test_all_together_forged_algorithm_is_401(all_together):
     server, _ = all_together
-    forged = jwt.encode({"sub": "bob", "role": "admin", "iss": ISSUER, "aud": AUDIENCE, "iat": 1, "exp": 4102444800},
-                        SECRET_KEY, algorithm="HS512")
+    forged = jwt.encode(
+        {"sub": "bob", "role": "admin", "iss": ISSUER, "aud": AUDIENCE, "iat": 1, "exp": 4102444800},
+        SECRET_KEY,
+        algorithm="HS512",
+    )
     response = httpx.get(server.url + "/admin", headers={"Authorization": f"Bearer {forged}"}, timeout=5)
     assert response.status_code == 401
 

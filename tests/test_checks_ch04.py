@@ -29,14 +29,11 @@ class NoRevocationStore(RefreshStore):
 
 
 class StubStore:  # a learner's untouched stub: every method returns None
-    def issue(self, family: str) -> None:
-        ...
+    def issue(self, family: str) -> None: ...
 
-    def rotate(self, jti: str) -> None:
-        ...
+    def rotate(self, jti: str) -> None: ...
 
-    def is_revoked(self, family: str) -> None:
-        ...
+    def is_revoked(self, family: str) -> None: ...
 
 
 def test_q1_accepts_the_model_answer():
@@ -114,8 +111,7 @@ def test_q2_an_int_answer_is_refused():
 
 
 def test_q2_stub_is_not_solved():
-    def stub(db, claims, now):
-        ...
+    def stub(db, claims, now): ...
 
     assert q2.evaluate(stub).status == "not solved"
 
@@ -130,8 +126,7 @@ class Stub(httpx.Auth):
     def __init__(self, tokens: dict, refresh_url: str) -> None:
         self.tokens = tokens
 
-    def sync_auth_flow(self, request):
-        ...
+    def sync_auth_flow(self, request): ...
 
 
 class Serialising(SafeRefreshingAuth):
@@ -185,7 +180,10 @@ def test_q3_accepts_the_package_client():
 def test_q3_refuses_the_naive_client_with_the_logout_it_causes():
     verdict = q3.evaluate(NaiveRefreshingAuth)
     assert verdict.status == "incorrect"
-    assert "8 refresh request(s) all carrying the same refresh token" in verdict.message and "reuse detected" in verdict.message
+    assert (
+        "8 refresh request(s) all carrying the same refresh token" in verdict.message
+        and "reuse detected" in verdict.message
+    )
     assert "logged out" in verdict.message
 
 

@@ -14,8 +14,7 @@ def b64url_uint(value: int, length: int | None = None) -> str:
     return b64url_encode(value.to_bytes(length or (value.bit_length() + 7) // 8, "big"))
 
 
-def stub(*args, **kwargs):
-    ...  # your code here
+def stub(*args, **kwargs): ...  # your code here
 
 
 rsa_public_jwk = model_answer("05", "rsa_public_jwk")  # what q.solution() prints
@@ -31,7 +30,12 @@ rotation_schedule = model_answer("05", "rotation_schedule")  # what q.solution()
 
 
 def test_model_answers_are_correct():
-    for exercise, answer in [(q1, rsa_public_jwk), (q2, ec_public_jwk), (q3, verify_with_jwks), (q4, rotation_schedule)]:
+    for exercise, answer in [
+        (q1, rsa_public_jwk),
+        (q2, ec_public_jwk),
+        (q3, verify_with_jwks),
+        (q4, rotation_schedule),
+    ]:
         assert exercise.evaluate(answer).status == "correct", exercise.evaluate(answer).message
 
 

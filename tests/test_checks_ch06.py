@@ -25,8 +25,7 @@ crack_secret = model_answer("06", "crack_secret")
 safe_verify = model_answer("06", "safe_verify")
 
 
-def stub(*args):
-    ...  # your code here
+def stub(*args): ...  # your code here
 
 
 # -- q1 -------------------------------------------------------------------------------
@@ -111,8 +110,14 @@ def test_q3_stub_is_not_solved():
 
 def test_q3_a_verifier_without_typ_check_lets_a_refresh_token_through():
     def no_typ(token):
-        return jwt.decode(token, PUBLIC_KEY_PEM, algorithms=["RS256"], issuer=ISSUER, audience=AUDIENCE,
-                          options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+        return jwt.decode(
+            token,
+            PUBLIC_KEY_PEM,
+            algorithms=["RS256"],
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
 
     verdict = q3.evaluate(no_typ)
     assert verdict.status == "incorrect" and "refresh token" in verdict.message

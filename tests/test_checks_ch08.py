@@ -17,8 +17,7 @@ def hs256_matches(token: str, secret: str) -> bool:
     return hmac.compare_digest(base64.urlsafe_b64encode(digest).rstrip(b"=").decode(), signature)
 
 
-async def stub(*args):
-    ...  # your code here
+async def stub(*args): ...  # your code here
 
 
 def test_stubs_are_not_solved():

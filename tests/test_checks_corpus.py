@@ -74,8 +74,13 @@ def test_alg_confusion_with_a_secret_uses_the_same_secret():
 
 def test_alg_confusion_with_an_rsa_key_signs_with_that_key(rsa_key):
     found = {h.name: h.value for h in c.alg_confusion(CLAIMS, private_key=rsa_key, expected="RS256")}
-    assert set(found) == {"same-rsa-key-RS384", "same-rsa-key-RS512", "same-rsa-key-PS256",
-                          "hs256-public-pem-spki", "hs256-public-pem-pkcs1"}
+    assert set(found) == {
+        "same-rsa-key-RS384",
+        "same-rsa-key-RS512",
+        "same-rsa-key-PS256",
+        "hs256-public-pem-spki",
+        "hs256-public-pem-pkcs1",
+    }
     for name in ("same-rsa-key-RS384", "same-rsa-key-RS512", "same-rsa-key-PS256"):
         alg = name.rsplit("-", 1)[1]
         assert jwt.decode(found[name], rsa_key.public_key(), algorithms=[alg]) == CLAIMS
@@ -121,4 +126,5 @@ def test_signer_matches_pyjwt_for_deterministic_algorithms():
     from jwt_course.attacks import forge, signer
 
     assert forge({"alg": "HS512", "typ": "JWT"}, CLAIMS, signer("HS512", SECRET)) == jwt.encode(
-        CLAIMS, SECRET, algorithm="HS512")
+        CLAIMS, SECRET, algorithm="HS512"
+    )

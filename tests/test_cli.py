@@ -32,9 +32,7 @@ IAT, EXP = NOW - 60, NOW + 840  # issued 1 min ago, expires in 14 min
 ENV = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
 
 
-def run(
-    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "jwt_course", *args],
         input=stdin,
@@ -48,9 +46,7 @@ def run(
     return result
 
 
-def make_token(
-    claims: dict | None = None, key: str | bytes = SECRET, alg: str = "HS256", **headers: str
-) -> str:
+def make_token(claims: dict | None = None, key: str | bytes = SECRET, alg: str = "HS256", **headers: str) -> str:
     claims = {"sub": "alice", "iat": IAT, "exp": EXP} if claims is None else claims
     return jwt.encode(claims, key, algorithm=alg, headers=headers or None)
 
@@ -80,9 +76,7 @@ def test_console_script_is_installed():
     script = Path(sys.executable).parent / "jwt-course"
     result = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
-    assert all(
-        name in result.stdout for name in ("decode", "verify", "serve", "doctor", "progress")
-    )
+    assert all(name in result.stdout for name in ("decode", "verify", "serve", "doctor", "progress"))
 
 
 def test_bad_usage_is_one_error_line_and_exit_2():
@@ -195,18 +189,11 @@ def test_verify_expired_token_exits_1_with_pyjwts_reason_and_the_same_one_withou
 
 def test_verify_leeway_accepts_a_token_just_expired():
     token = make_token({"sub": "alice", "exp": NOW - 10})
-    assert (
-        run(
-            "verify", token, "--key", SECRET, "--alg", "HS256", "--now", str(NOW), "--leeway", "30"
-        ).returncode
-        == 0
-    )
+    assert run("verify", token, "--key", SECRET, "--alg", "HS256", "--now", str(NOW), "--leeway", "30").returncode == 0
 
 
 def test_verify_wrong_secret_is_an_invalid_signature():
-    result = run(
-        "verify", make_token(), "--key", "another-secret-of-more-than-32-bytes!!", "--alg", "HS256"
-    )
+    result = run("verify", make_token(), "--key", "another-secret-of-more-than-32-bytes!!", "--alg", "HS256")
     assert result.returncode == 1
     assert result.stdout.startswith("invalid: InvalidSignatureError: Signature verification failed")
 
@@ -214,9 +201,7 @@ def test_verify_wrong_secret_is_an_invalid_signature():
 def test_verify_refuses_an_algorithm_it_was_not_told_to_accept():
     result = run("verify", make_token(), "--key", SECRET, "--alg", "HS512", "--now", str(NOW))
     assert result.returncode == 1
-    assert result.stdout.startswith(
-        "invalid: InvalidAlgorithmError: The specified alg value is not allowed"
-    )
+    assert result.stdout.startswith("invalid: InvalidAlgorithmError: The specified alg value is not allowed")
 
 
 @pytest.mark.parametrize(
@@ -235,9 +220,7 @@ def test_verify_needs_explicit_safe_algorithms(args, message):
 
 
 def test_verify_checks_audience_and_issuer():
-    token = make_token(
-        {"sub": "alice", "exp": EXP, "aud": "orders-api", "iss": "https://auth.example"}
-    )
+    token = make_token({"sub": "alice", "exp": EXP, "aud": "orders-api", "iss": "https://auth.example"})
     base = ["verify", token, "--key", SECRET, "--alg", "HS256", "--now", str(NOW)]
     wrong_aud = run(*base, "--aud", "billing-api", "--iss", "https://auth.example")
     assert wrong_aud.returncode == 1
@@ -278,9 +261,7 @@ def ec_key() -> ec.EllipticCurvePrivateKey:
 
 
 def test_verify_with_a_pem_public_key_file(tmp_path, ec_key):
-    pem = ec_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    pem = ec_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     (tmp_path / "public.pem").write_bytes(pem)
     token = make_token(key=ec_key, alg="ES256")
     key_file = str(tmp_path / "public.pem")
@@ -290,9 +271,7 @@ def test_verify_with_a_pem_public_key_file(tmp_path, ec_key):
 
 
 def test_verify_never_uses_a_public_key_as_an_hmac_secret(tmp_path, ec_key):
-    pem = ec_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    pem = ec_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     (tmp_path / "public.pem").write_bytes(pem)
     # The key-confusion attack: an HS256 token "signed" with the public key's PEM text,
     # made by hand since PyJWT refuses to sign with it too.
@@ -329,19 +308,13 @@ def test_verify_with_a_jwks_url(ec_key):
     assert good.returncode == 0, good.stdout
     assert json.loads(good.stdout.partition("\n")[2])["sub"] == "alice"
     assert unknown.returncode == 1
-    assert unknown.stdout.startswith(
-        'invalid: PyJWKClientError: Unable to find a signing key that matches: "k2"'
-    )
+    assert unknown.stdout.startswith('invalid: PyJWKClientError: Unable to find a signing key that matches: "k2"')
 
 
 def test_verify_unreadable_key_file_is_a_usage_error(tmp_path):
-    result = run(
-        "verify", make_token(), "--key-file", str(tmp_path / "missing.pem"), "--alg", "HS256"
-    )
+    result = run("verify", make_token(), "--key-file", str(tmp_path / "missing.pem"), "--alg", "HS256")
     assert result.returncode == 2
-    assert (
-        result.stderr.startswith("error: cannot read key file") and "No such file" in result.stderr
-    )
+    assert result.stderr.startswith("error: cannot read key file") and "No such file" in result.stderr
 
 
 # -- serve ------------------------------------------------------------------------------
@@ -350,14 +323,12 @@ def test_verify_unreadable_key_file_is_a_usage_error(tmp_path):
 def test_serve_refuses_a_public_host_without_public():
     result = run("serve", "--host", "0.0.0.0")
     assert result.returncode == 2
-    assert (
-        result.stderr.startswith("error: refusing to listen on 0.0.0.0")
-        and "--public" in result.stderr
-    )
+    assert result.stderr.startswith("error: refusing to listen on 0.0.0.0") and "--public" in result.stderr
 
 
 def _lines(stream) -> queue.Queue[str]:
     lines: queue.Queue[str] = queue.Queue()
+
     def pump() -> None:
         for line in stream:
             lines.put(line)
@@ -386,9 +357,7 @@ def test_serve_runs_the_demo_api_and_stops_cleanly_on_sigterm():
         url = found.group(1)
         with httpx.Client(base_url=url, trust_env=False, timeout=10) as client:
             login = client.post("/login", json={"username": "alice", "password": "wonderland"})
-            me = client.get(
-                "/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
-            )
+            me = client.get("/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
     finally:
@@ -408,7 +377,10 @@ def test_serve_runs_the_demo_api_and_stops_cleanly_on_sigterm():
 def test_serve_with_rs256_publishes_its_public_key_and_prints_no_secret():
     proc = subprocess.Popen(
         [sys.executable, "-m", "jwt_course", "serve", "--port", "0", "--algorithm", "RS256"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
     )
     assert proc.stdout is not None and proc.stderr is not None
     try:
@@ -520,7 +492,9 @@ def test_progress_ignores_a_lesson_demonstrating_a_wrong_answer(tmp_path):
     nbformat.write(nb, tmp_path / "00_demo.ipynb")
     result = subprocess.run(
         [sys.executable, "-m", "jwt_course", "progress", "--exercises", str(tmp_path)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert "0/1 solved" in result.stdout
     assert "not solved yet: q0" in result.stdout

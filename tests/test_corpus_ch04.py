@@ -480,6 +480,7 @@ RIGHT: dict[str, tuple[Any, Answer]] = {
     "q3 comparing access tokens, RLock": (q3, Q3RightCompareStrings),
 }
 
+
 @pytest.mark.parametrize("case", sorted(WRONG))
 def test_a_wrong_answer_is_refused_naming_the_requirement(case: str) -> None:
     exercise, answer, words = WRONG[case]

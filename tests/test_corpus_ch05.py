@@ -30,14 +30,20 @@ def _shortest(value: int) -> bytes:
 
 def q1_keeps_padding(public_key):
     n = public_key.public_numbers()
-    return {"kty": "RSA", "n": base64.urlsafe_b64encode(_shortest(n.n)).decode(),
-            "e": base64.urlsafe_b64encode(_shortest(n.e)).decode()}
+    return {
+        "kty": "RSA",
+        "n": base64.urlsafe_b64encode(_shortest(n.n)).decode(),
+        "e": base64.urlsafe_b64encode(_shortest(n.e)).decode(),
+    }
 
 
 def q1_standard_alphabet(public_key):
     n = public_key.public_numbers()
-    return {"kty": "RSA", "n": base64.b64encode(_shortest(n.n)).decode().rstrip("="),
-            "e": base64.b64encode(_shortest(n.e)).decode().rstrip("=")}
+    return {
+        "kty": "RSA",
+        "n": base64.b64encode(_shortest(n.n)).decode().rstrip("="),
+        "e": base64.b64encode(_shortest(n.e)).decode().rstrip("="),
+    }
 
 
 def q1_fixed_width_e(public_key):
@@ -52,20 +58,29 @@ def q1_decimal_strings(public_key):
 
 def q1_floor_division(public_key):  # bit_length() // 8 is one byte short for 65537 (17 bits)
     n = public_key.public_numbers()
-    return {"kty": "RSA", "n": b64url_encode(n.n.to_bytes(n.n.bit_length() // 8, "big")),
-            "e": b64url_encode(n.e.to_bytes(n.e.bit_length() // 8, "big"))}
+    return {
+        "kty": "RSA",
+        "n": b64url_encode(n.n.to_bytes(n.n.bit_length() // 8, "big")),
+        "e": b64url_encode(n.e.to_bytes(n.e.bit_length() // 8, "big")),
+    }
 
 
 def q1_sign_byte(public_key):  # ASN.1 habit: one more byte "for the sign"
     n = public_key.public_numbers()
-    return {"kty": "RSA", "n": b64url_encode(n.n.to_bytes(n.n.bit_length() // 8 + 1, "big")),
-            "e": b64url_encode(n.e.to_bytes(n.e.bit_length() // 8 + 1, "big"))}
+    return {
+        "kty": "RSA",
+        "n": b64url_encode(n.n.to_bytes(n.n.bit_length() // 8 + 1, "big")),
+        "e": b64url_encode(n.e.to_bytes(n.e.bit_length() // 8 + 1, "big")),
+    }
 
 
 def q1_little_endian(public_key):
     n = public_key.public_numbers()
-    return {"kty": "RSA", "n": b64url_encode(n.n.to_bytes((n.n.bit_length() + 7) // 8, "little")),
-            "e": b64url_encode(n.e.to_bytes(3, "little"))}
+    return {
+        "kty": "RSA",
+        "n": b64url_encode(n.n.to_bytes((n.n.bit_length() + 7) // 8, "little")),
+        "e": b64url_encode(n.e.to_bytes(3, "little")),
+    }
 
 
 def q1_no_kty(public_key):
@@ -75,8 +90,11 @@ def q1_no_kty(public_key):
 
 def q1_right_pyjwt_utils(public_key):
     numbers = public_key.public_numbers()
-    return {"kty": "RSA", "n": jwt.utils.to_base64url_uint(numbers.n).decode(),
-            "e": jwt.utils.to_base64url_uint(numbers.e).decode()}
+    return {
+        "kty": "RSA",
+        "n": jwt.utils.to_base64url_uint(numbers.n).decode(),
+        "e": jwt.utils.to_base64url_uint(numbers.e).decode(),
+    }
 
 
 def q1_right_hex(public_key):
@@ -101,25 +119,42 @@ def q2_shortest_coordinates(public_key):
 
 def q2_curve_name_from_cryptography(public_key):
     p = public_key.public_numbers()
-    return {"kty": "EC", "crv": public_key.curve.name, "x": b64url_encode(p.x.to_bytes(32, "big")),
-            "y": b64url_encode(p.y.to_bytes(32, "big"))}
+    return {
+        "kty": "EC",
+        "crv": public_key.curve.name,
+        "x": b64url_encode(p.x.to_bytes(32, "big")),
+        "y": b64url_encode(p.y.to_bytes(32, "big")),
+    }
 
 
 def q2_swapped(public_key):
     p = public_key.public_numbers()
-    return {"kty": "EC", "crv": "P-256", "x": b64url_encode(p.y.to_bytes(32, "big")), "y": b64url_encode(p.x.to_bytes(32, "big"))}
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64url_encode(p.y.to_bytes(32, "big")),
+        "y": b64url_encode(p.x.to_bytes(32, "big")),
+    }
 
 
 def q2_padding(public_key):
     p = public_key.public_numbers()
-    return {"kty": "EC", "crv": "P-256", "x": base64.urlsafe_b64encode(p.x.to_bytes(32, "big")).decode(),
-            "y": base64.urlsafe_b64encode(p.y.to_bytes(32, "big")).decode()}
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": base64.urlsafe_b64encode(p.x.to_bytes(32, "big")).decode(),
+        "y": base64.urlsafe_b64encode(p.y.to_bytes(32, "big")).decode(),
+    }
 
 
 def q2_standard_alphabet(public_key):
     p = public_key.public_numbers()
-    return {"kty": "EC", "crv": "P-256", "x": base64.b64encode(p.x.to_bytes(32, "big")).decode().rstrip("="),
-            "y": base64.b64encode(p.y.to_bytes(32, "big")).decode().rstrip("=")}
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": base64.b64encode(p.x.to_bytes(32, "big")).decode().rstrip("="),
+        "y": base64.b64encode(p.y.to_bytes(32, "big")).decode().rstrip("="),
+    }
 
 
 def q2_whole_point_as_x(public_key):
@@ -129,7 +164,12 @@ def q2_whole_point_as_x(public_key):
 
 def q2_kty_ecdsa(public_key):
     p = public_key.public_numbers()
-    return {"kty": "ECDSA", "crv": "P-256", "x": b64url_encode(p.x.to_bytes(32, "big")), "y": b64url_encode(p.y.to_bytes(32, "big"))}
+    return {
+        "kty": "ECDSA",
+        "crv": "P-256",
+        "x": b64url_encode(p.x.to_bytes(32, "big")),
+        "y": b64url_encode(p.y.to_bytes(32, "big")),
+    }
 
 
 def q2_right_x962(public_key):
@@ -144,9 +184,12 @@ def q2_right_pyjwt_filtered(public_key):
 
 def q2_right_hex(public_key):
     p = public_key.public_numbers()
-    return {"kty": "EC", "crv": "P-256",
-            "x": base64.urlsafe_b64encode(bytes.fromhex(f"{p.x:064x}")).decode().rstrip("="),
-            "y": base64.urlsafe_b64encode(bytes.fromhex(f"{p.y:064x}")).decode().rstrip("=")}
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": base64.urlsafe_b64encode(bytes.fromhex(f"{p.x:064x}")).decode().rstrip("="),
+        "y": base64.urlsafe_b64encode(bytes.fromhex(f"{p.y:064x}")).decode().rstrip("="),
+    }
 
 
 # -- q3: verify_with_jwks -----------------------------------------------------------------------------------
@@ -164,56 +207,77 @@ def _pick(token, jwks):
 
 def q3_alg_from_header(token, jwks, algorithm, audience, issuer):
     header = jwt.get_unverified_header(token)
-    key = jwt.PyJWK(_pick(token, jwks)).key          # the raw key: the header's alg decides
+    key = jwt.PyJWK(_pick(token, jwks)).key  # the raw key: the header's alg decides
     return jwt.decode(token, key, algorithms=[header["alg"]], audience=audience, issuer=issuer, options=REQUIRED)
 
 
 def q3_every_asymmetric_alg(token, jwks, algorithm, audience, issuer):
     key = jwt.PyJWK(_pick(token, jwks)).key
-    return jwt.decode(token, key, algorithms=["RS256", "RS384", "RS512", "PS256", "ES256"],
-                      audience=audience, issuer=issuer, options=REQUIRED)
+    return jwt.decode(
+        token,
+        key,
+        algorithms=["RS256", "RS384", "RS512", "PS256", "ES256"],
+        audience=audience,
+        issuer=issuer,
+        options=REQUIRED,
+    )
 
 
 def q3_require_exp_only(token, jwks, algorithm, audience, issuer):
-    return jwt.decode(token, jwt.PyJWK(_pick(token, jwks)), algorithms=[algorithm], audience=audience,
-                      issuer=issuer, options={"require": ["exp"]})
+    return jwt.decode(
+        token,
+        jwt.PyJWK(_pick(token, jwks)),
+        algorithms=[algorithm],
+        audience=audience,
+        issuer=issuer,
+        options={"require": ["exp"]},
+    )
 
 
 def q3_no_issuer(token, jwks, algorithm, audience, issuer):
-    return jwt.decode(token, jwt.PyJWK(_pick(token, jwks)), algorithms=[algorithm], audience=audience,
-                      options=REQUIRED)
+    return jwt.decode(token, jwt.PyJWK(_pick(token, jwks)), algorithms=[algorithm], audience=audience, options=REQUIRED)
 
 
 def q3_falls_back_to_first_key(token, jwks, algorithm, audience, issuer):
     kid = jwt.get_unverified_header(token).get("kid")
     jwk = next((k for k in jwks["keys"] if k.get("kid") == kid), jwks["keys"][0])
-    return jwt.decode(token, jwt.PyJWK(jwk), algorithms=[algorithm], audience=audience, issuer=issuer,
-                      options=REQUIRED)
+    return jwt.decode(token, jwt.PyJWK(jwk), algorithms=[algorithm], audience=audience, issuer=issuer, options=REQUIRED)
 
 
 def q3_keyerror(token, jwks, algorithm, audience, issuer):
     by_kid = {k["kid"]: k for k in jwks["keys"]}
     jwk = by_kid[jwt.get_unverified_header(token)["kid"]]
-    return jwt.decode(token, jwt.PyJWK(jwk), algorithms=[algorithm], audience=audience, issuer=issuer,
-                      options=REQUIRED)
+    return jwt.decode(token, jwt.PyJWK(jwk), algorithms=[algorithm], audience=audience, issuer=issuer, options=REQUIRED)
 
 
 def q3_returns_empty_on_error(token, jwks, algorithm, audience, issuer):
     try:
-        return jwt.decode(token, jwt.PyJWK(_pick(token, jwks)), algorithms=[algorithm], audience=audience,
-                          issuer=issuer, options=REQUIRED)
+        return jwt.decode(
+            token,
+            jwt.PyJWK(_pick(token, jwks)),
+            algorithms=[algorithm],
+            audience=audience,
+            issuer=issuer,
+            options=REQUIRED,
+        )
     except jwt.PyJWTError:
         return {}
 
 
 def q3_always_first_key(token, jwks, algorithm, audience, issuer):
-    return jwt.decode(token, jwt.PyJWK(jwks["keys"][0]), algorithms=[algorithm], audience=audience,
-                      issuer=issuer, options=REQUIRED)
+    return jwt.decode(
+        token, jwt.PyJWK(jwks["keys"][0]), algorithms=[algorithm], audience=audience, issuer=issuer, options=REQUIRED
+    )
 
 
 def q3_no_audience_check(token, jwks, algorithm, audience, issuer):
-    return jwt.decode(token, jwt.PyJWK(_pick(token, jwks)), algorithms=[algorithm], issuer=issuer,
-                      options={**REQUIRED, "verify_aud": False})
+    return jwt.decode(
+        token,
+        jwt.PyJWK(_pick(token, jwks)),
+        algorithms=[algorithm],
+        issuer=issuer,
+        options={**REQUIRED, "verify_aud": False},
+    )
 
 
 def q3_right_pyjwkset(token, jwks, algorithm, audience, issuer):
@@ -222,8 +286,14 @@ def q3_right_pyjwkset(token, jwks, algorithm, audience, issuer):
         key = jwt.PyJWKSet.from_dict(jwks)[kid]
     except KeyError:
         raise jwt.InvalidTokenError(f"no key {kid!r}") from None
-    return jwt.decode(token, key.key, algorithms=[algorithm], audience=audience, issuer=issuer,
-                      options={"require": ["sub", "aud", "iss", "iat", "exp"]})
+    return jwt.decode(
+        token,
+        key.key,
+        algorithms=[algorithm],
+        audience=audience,
+        issuer=issuer,
+        options={"require": ["sub", "aud", "iss", "iat", "exp"]},
+    )
 
 
 def q3_right_dict_and_reraise(token, jwks, algorithm, audience, issuer):
@@ -232,10 +302,14 @@ def q3_right_dict_and_reraise(token, jwks, algorithm, audience, issuer):
         kid = jwt.get_unverified_header(token)["kid"]
         if kid not in keys:
             raise jwt.InvalidTokenError("unknown kid")
-        claims = jwt.decode(token, key=RSAAlgorithm.from_jwk(keys[kid]) if keys[kid]["kty"] == "RSA"
-                            else ECAlgorithm.from_jwk(keys[kid]),
-                            algorithms=[algorithm], audience=audience, issuer=issuer,
-                            options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+        claims = jwt.decode(
+            token,
+            key=RSAAlgorithm.from_jwk(keys[kid]) if keys[kid]["kty"] == "RSA" else ECAlgorithm.from_jwk(keys[kid]),
+            algorithms=[algorithm],
+            audience=audience,
+            issuer=issuer,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
     except jwt.PyJWTError as exc:
         raise jwt.InvalidTokenError(f"refused: {exc}") from exc
     except KeyError:
@@ -273,7 +347,7 @@ def q4_counts_from_published(published_at, jwks_max_age, access_ttl, refresh_ttl
 
 def q4_retire_ignores_no_refresh(published_at, jwks_max_age, access_ttl, refresh_ttl, leeway=0):
     start = published_at + jwks_max_age
-    return start, start + access_ttl + leeway, start + refresh_ttl + leeway   # refresh_ttl=0: before access
+    return start, start + access_ttl + leeway, start + refresh_ttl + leeway  # refresh_ttl=0: before access
 
 
 def q4_returns_a_list(published_at, jwks_max_age, access_ttl, refresh_ttl, leeway=0):
@@ -282,7 +356,7 @@ def q4_returns_a_list(published_at, jwks_max_age, access_ttl, refresh_ttl, leewa
 
 
 def q4_right_named(published_at, jwks_max_age, access_ttl, refresh_ttl, leeway=0):
-    new_key_ready = published_at + jwks_max_age             # every cached JWKS now has the new key
+    new_key_ready = published_at + jwks_max_age  # every cached JWKS now has the new key
     last_old_access_exp = new_key_ready + access_ttl
     last_old_refresh_exp = new_key_ready + refresh_ttl if refresh_ttl else last_old_access_exp
     return (new_key_ready, last_old_access_exp + leeway, max(last_old_access_exp, last_old_refresh_exp) + leeway)
@@ -356,8 +430,14 @@ def test_a_right_answer_in_another_style_is_accepted(case: str) -> None:
 
 def test_q3_an_algorithm_list_saved_only_by_pyjwks_binding_is_refused():
     def verify_with_jwks(token, jwks, algorithm, audience, issuer):  # PyJWK pins the key's alg; the list does not
-        return jwt.decode(token, jwt.PyJWK(_pick(token, jwks)), algorithms=[algorithm, "HS256", "none"],
-                          audience=audience, issuer=issuer, options=REQUIRED)
+        return jwt.decode(
+            token,
+            jwt.PyJWK(_pick(token, jwks)),
+            algorithms=[algorithm, "HS256", "none"],
+            audience=audience,
+            issuer=issuer,
+            options=REQUIRED,
+        )
 
     verdict = q3.evaluate(verify_with_jwks)
     assert verdict.status == "incorrect" and "a list of one" in verdict.message
@@ -366,7 +446,8 @@ def test_q3_an_algorithm_list_saved_only_by_pyjwks_binding_is_refused():
 def test_q3_trusting_the_header_alg_with_a_pyjwk_key_is_refused():
     def verify_with_jwks(token, jwks, algorithm, audience, issuer):
         alg = jwt.get_unverified_header(token)["alg"]
-        return jwt.decode(token, jwt.PyJWK(_pick(token, jwks)), algorithms=[alg], audience=audience, issuer=issuer,
-                          options=REQUIRED)
+        return jwt.decode(
+            token, jwt.PyJWK(_pick(token, jwks)), algorithms=[alg], audience=audience, issuer=issuer, options=REQUIRED
+        )
 
     assert q3.evaluate(verify_with_jwks).status == "incorrect"

@@ -108,8 +108,9 @@ def q2_only_sha256(token, wordlist):
 def q2_raises_when_missing(token, wordlist):
     for word in wordlist:
         try:
-            jwt.decode(token, word, algorithms=["HS256", "HS384", "HS512"], options={"verify_exp": False,
-                                                                                    "verify_aud": False})
+            jwt.decode(
+                token, word, algorithms=["HS256", "HS384", "HS512"], options={"verify_exp": False, "verify_aud": False}
+            )
             return word
         except jwt.InvalidSignatureError:
             continue
@@ -174,9 +175,19 @@ def q2_right_pyjwt(token, wordlist):
     alg = jwt.get_unverified_header(token)["alg"]
     for word in wordlist:
         try:
-            jwt.decode(token, word, algorithms=[alg], options={"verify_signature": True, "verify_exp": False,
-                                                               "verify_aud": False, "verify_iss": False,
-                                                               "verify_nbf": False, "verify_iat": False})
+            jwt.decode(
+                token,
+                word,
+                algorithms=[alg],
+                options={
+                    "verify_signature": True,
+                    "verify_exp": False,
+                    "verify_aud": False,
+                    "verify_iss": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
+            )
         except jwt.InvalidSignatureError:
             continue
         except jwt.PyJWTError:
@@ -188,11 +199,13 @@ def q2_right_pyjwt(token, wordlist):
 def q2_right_bytes(token, wordlist):
     head, body, sig = token.split(".")
     wanted = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
-    name = {"HS256": "sha256", "HS384": "sha384", "HS512": "sha512"}[json.loads(
-        base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))["alg"]]
+    name = {"HS256": "sha256", "HS384": "sha384", "HS512": "sha512"}[
+        json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))["alg"]
+    ]
     message = f"{head}.{body}".encode()
-    return next((w for w in wordlist if hmac.compare_digest(hmac.new(w.encode(), message, name).digest(), wanted)),
-                None)
+    return next(
+        (w for w in wordlist if hmac.compare_digest(hmac.new(w.encode(), message, name).digest(), wanted)), None
+    )
 
 
 # -- q3: safe_verify ----------------------------------------------------------------------------------------
@@ -216,19 +229,25 @@ def q3_alg_from_header(token):
 
 def q3_many_algs(token):
     _typ_ok(token)
-    return jwt.decode(token, PUBLIC_KEY_PEM, algorithms=["RS256", "RS384", "RS512", "PS256"], issuer=ISSUER,
-                      audience=AUDIENCE, options=ALL_CLAIMS)
+    return jwt.decode(
+        token,
+        PUBLIC_KEY_PEM,
+        algorithms=["RS256", "RS384", "RS512", "PS256"],
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        options=ALL_CLAIMS,
+    )
 
 
 def q3_require_exp_only(token):
     _typ_ok(token)
-    return jwt.decode(token, PUBLIC_KEY_PEM, algorithms=["RS256"], issuer=ISSUER, audience=AUDIENCE,
-                      options={"require": ["exp"]})
+    return jwt.decode(
+        token, PUBLIC_KEY_PEM, algorithms=["RS256"], issuer=ISSUER, audience=AUDIENCE, options={"require": ["exp"]}
+    )
 
 
 def q3_no_typ(token):
-    return jwt.decode(token, PUBLIC_KEY_PEM, algorithms=["RS256"], issuer=ISSUER, audience=AUDIENCE,
-                      options=ALL_CLAIMS)
+    return jwt.decode(token, PUBLIC_KEY_PEM, algorithms=["RS256"], issuer=ISSUER, audience=AUDIENCE, options=ALL_CLAIMS)
 
 
 def q3_no_issuer(token):
@@ -238,36 +257,41 @@ def q3_no_issuer(token):
 
 def q3_no_audience(token):
     _typ_ok(token)
-    return jwt.decode(token, PUBLIC_KEY_PEM, algorithms=["RS256"], issuer=ISSUER,
-                      options={**ALL_CLAIMS, "verify_aud": False})
+    return jwt.decode(
+        token, PUBLIC_KEY_PEM, algorithms=["RS256"], issuer=ISSUER, options={**ALL_CLAIMS, "verify_aud": False}
+    )
 
 
 def q3_typ_case_insensitive_substring(token):
     if "jwt" not in str(jwt.get_unverified_header(token).get("typ", "")).lower():
         raise jwt.InvalidTokenError("typ")
-    return jwt.decode(token, PUBLIC_KEY_PEM, algorithms=["RS256"], issuer=ISSUER, audience=AUDIENCE,
-                      options=ALL_CLAIMS)
+    return jwt.decode(token, PUBLIC_KEY_PEM, algorithms=["RS256"], issuer=ISSUER, audience=AUDIENCE, options=ALL_CLAIMS)
 
 
 def q3_value_error(token):
     header = jwt.get_unverified_header(token)
     if header.get("typ") != "at+jwt":
         raise ValueError("wrong typ")
-    return jwt.decode(token, PUBLIC_KEY_PEM, algorithms=["RS256"], issuer=ISSUER, audience=AUDIENCE,
-                      options=ALL_CLAIMS)
+    return jwt.decode(token, PUBLIC_KEY_PEM, algorithms=["RS256"], issuer=ISSUER, audience=AUDIENCE, options=ALL_CLAIMS)
 
 
 def q3_rs_and_hs(token):  # "the issuer may move to HMAC one day"
     _typ_ok(token)
-    return jwt.decode(token, PUBLIC_KEY_PEM, algorithms=["RS256", "HS256"], issuer=ISSUER, audience=AUDIENCE,
-                      options=ALL_CLAIMS)
+    return jwt.decode(
+        token, PUBLIC_KEY_PEM, algorithms=["RS256", "HS256"], issuer=ISSUER, audience=AUDIENCE, options=ALL_CLAIMS
+    )
 
 
 def q3_right_complete(token):
     try:
-        found = jwt.api_jwt.decode_complete(token, PUBLIC_KEY_PEM, algorithms=["RS256"], issuer=ISSUER,
-                                            audience=AUDIENCE,
-                                            options={"require": ["sub", "aud", "iss", "iat", "exp"]})
+        found = jwt.api_jwt.decode_complete(
+            token,
+            PUBLIC_KEY_PEM,
+            algorithms=["RS256"],
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            options={"require": ["sub", "aud", "iss", "iat", "exp"]},
+        )
     except jwt.PyJWTError as exc:
         raise jwt.InvalidTokenError(str(exc)) from exc
     if found["header"].get("typ") != "at+jwt":
@@ -276,8 +300,14 @@ def q3_right_complete(token):
 
 
 def q3_right_after_decode(token):
-    claims = jwt.decode(token, key=PUBLIC_KEY_PEM, algorithms=("RS256",), audience=[AUDIENCE], issuer=ISSUER,
-                        options={"require": ["exp", "iat", "iss", "aud", "sub"], "verify_signature": True})
+    claims = jwt.decode(
+        token,
+        key=PUBLIC_KEY_PEM,
+        algorithms=("RS256",),
+        audience=[AUDIENCE],
+        issuer=ISSUER,
+        options={"require": ["exp", "iat", "iss", "aud", "sub"], "verify_signature": True},
+    )
     header = jwt.get_unverified_header(token)
     if header.get("typ") != "at+jwt":
         raise jwt.InvalidTokenError("typ must be at+jwt")

@@ -75,7 +75,7 @@ def q18_replace(authorization):
 def q18_case_sensitive(authorization):
     if not authorization or not authorization.startswith("Bearer "):
         raise ValueError("not bearer")
-    token = authorization[len("Bearer "):]
+    token = authorization[len("Bearer ") :]
     if not token or " " in token:
         raise ValueError("bad")
     return token
@@ -126,18 +126,24 @@ REQUIRE = {"require": ["exp", "iat", "sub"]}
 
 def q19_alg_from_header(token):
     alg = jwt.get_unverified_header(token)["alg"]
-    return jwt.decode(token, QUIZ_KEY, algorithms=[alg], issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE,
-                      options=REQUIRE)
+    return jwt.decode(token, QUIZ_KEY, algorithms=[alg], issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE, options=REQUIRE)
 
 
 def q19_every_hmac(token):
-    return jwt.decode(token, QUIZ_KEY, algorithms=["HS256", "HS384", "HS512"], issuer=QUIZ_ISSUER,
-                      audience=QUIZ_AUDIENCE, options=REQUIRE)
+    return jwt.decode(
+        token,
+        QUIZ_KEY,
+        algorithms=["HS256", "HS384", "HS512"],
+        issuer=QUIZ_ISSUER,
+        audience=QUIZ_AUDIENCE,
+        options=REQUIRE,
+    )
 
 
 def q19_require_exp_only(token):
-    return jwt.decode(token, QUIZ_KEY, algorithms=["HS256"], issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE,
-                      options={"require": ["exp"]})
+    return jwt.decode(
+        token, QUIZ_KEY, algorithms=["HS256"], issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE, options={"require": ["exp"]}
+    )
 
 
 def q19_no_issuer(token):
@@ -145,27 +151,36 @@ def q19_no_issuer(token):
 
 
 def q19_no_audience(token):
-    return jwt.decode(token, QUIZ_KEY, algorithms=["HS256"], issuer=QUIZ_ISSUER,
-                      options={**REQUIRE, "verify_aud": False})
+    return jwt.decode(
+        token, QUIZ_KEY, algorithms=["HS256"], issuer=QUIZ_ISSUER, options={**REQUIRE, "verify_aud": False}
+    )
 
 
 def q19_returns_none(token):
     try:
-        return jwt.decode(token, QUIZ_KEY, algorithms=["HS256"], issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE,
-                          options=REQUIRE)
+        return jwt.decode(
+            token, QUIZ_KEY, algorithms=["HS256"], issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE, options=REQUIRE
+        )
     except jwt.InvalidTokenError:
         return None
 
 
 def q19_no_exp_check(token):
-    return jwt.decode(token, QUIZ_KEY, algorithms=["HS256"], issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE,
-                      options={**REQUIRE, "verify_exp": False})
+    return jwt.decode(
+        token,
+        QUIZ_KEY,
+        algorithms=["HS256"],
+        issuer=QUIZ_ISSUER,
+        audience=QUIZ_AUDIENCE,
+        options={**REQUIRE, "verify_exp": False},
+    )
 
 
 def q19_value_error(token):
     try:
-        return jwt.decode(token, QUIZ_KEY, algorithms=["HS256"], issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE,
-                          options=REQUIRE)
+        return jwt.decode(
+            token, QUIZ_KEY, algorithms=["HS256"], issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE, options=REQUIRE
+        )
     except jwt.PyJWTError as exc:
         raise ValueError(f"invalid token: {exc}") from exc
 
@@ -175,14 +190,26 @@ def q19_no_require(token):
 
 
 def q19_right_handmade(token):
-    return handmade.decode(token, QUIZ_KEY, ["HS256"], audience=QUIZ_AUDIENCE, issuer=QUIZ_ISSUER,
-                           options={"require": ["sub", "iat", "exp"]})
+    return handmade.decode(
+        token,
+        QUIZ_KEY,
+        ["HS256"],
+        audience=QUIZ_AUDIENCE,
+        issuer=QUIZ_ISSUER,
+        options={"require": ["sub", "iat", "exp"]},
+    )
 
 
 def q19_right_reraise(token):
     try:
-        claims = jwt.decode(jwt=token, key=QUIZ_KEY.encode(), algorithms=("HS256",), audience=[QUIZ_AUDIENCE],
-                            issuer=QUIZ_ISSUER, options={"require": ["exp", "iat", "sub", "iss", "aud"]})
+        claims = jwt.decode(
+            jwt=token,
+            key=QUIZ_KEY.encode(),
+            algorithms=("HS256",),
+            audience=[QUIZ_AUDIENCE],
+            issuer=QUIZ_ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+        )
     except jwt.PyJWTError as exc:
         raise jwt.InvalidTokenError(f"rejected: {exc}") from exc
     return claims

@@ -95,9 +95,13 @@ def test_saved_outputs_are_sanitized():
 def test_model_answer_cell_drops_markers_and_stops_before_the_check():
     from jwt_course.tooling.notebooks import model_answer_cells
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "HELPER = 1\n\ndef f(x):\n    # BEGIN SOLUTION\n    return x + HELPER\n    # END SOLUTION\n\n\nq3.check()\nprint('after')"
-    )])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "HELPER = 1\n\ndef f(x):\n    # BEGIN SOLUTION\n    return x + HELPER\n    # END SOLUTION\n\n\nq3.check()\nprint('after')"
+            )
+        ]
+    )
     assert model_answer_cells(nb) == {"q3": "HELPER = 1\n\ndef f(x):\n    return x + HELPER\n"}
 
 

@@ -61,9 +61,7 @@ VERIFYING_KEYS: dict[str, Any] = {
 }
 
 # RFC 7515 Appendix A.1: the HS256 example, its JWK key "k" and its exact token.
-RFC7515_A1_KEY = b64url_decode(
-    "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"
-)
+RFC7515_A1_KEY = b64url_decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow")
 RFC7515_A1_TOKEN = (
     "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9"
     ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
@@ -129,7 +127,10 @@ def test_header_with_kid_and_typ_matches_pyjwt():
     headers = {"kid": "2024-01", "typ": "at+jwt", "cty": "x"}
     assert encode({}, SECRET, headers=headers) == jwt.encode({}, SECRET, headers=headers)
     assert get_unverified_header(encode({}, SECRET, headers=headers)) == {
-        "alg": "HS256", "cty": "x", "kid": "2024-01", "typ": "at+jwt"
+        "alg": "HS256",
+        "cty": "x",
+        "kid": "2024-01",
+        "typ": "at+jwt",
     }
 
 
@@ -382,9 +383,7 @@ def test_private_key_object_verifies_through_its_public_half(algorithm):
 
 def test_public_key_pem_and_openssh_text_verify_rs256():
     token = encode({"sub": "42"}, RSA_KEY, "RS256")
-    openssh = RSA_KEY.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    )
+    openssh = RSA_KEY.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
     assert decode(token, RSA_PUBLIC_PEM.decode(), ["RS256"]) == {"sub": "42"}
     assert decode(token, openssh, ["RS256"]) == {"sub": "42"}
 
@@ -671,7 +670,9 @@ def test_exp_that_is_not_a_number_raises_decode_error(value):
         check(hs256({"exp": value}))
 
 
-@pytest.mark.parametrize(("claim", "error"), [("exp", DecodeError), ("nbf", DecodeError), ("iat", InvalidIssuedAtError)])
+@pytest.mark.parametrize(
+    ("claim", "error"), [("exp", DecodeError), ("nbf", DecodeError), ("iat", InvalidIssuedAtError)]
+)
 def test_time_claim_that_overflows_to_infinity_is_refused_like_pyjwt(claim, error):
     token = forge({"alg": "HS256"}, f'{{"{claim}":1e400}}'.encode())
     with pytest.raises(error):

@@ -72,7 +72,7 @@ def q1_r_by_hand(data: bytes) -> str:
     bits = "".join(f"{byte:08b}" for byte in data)
     out = []
     for i in range(0, len(bits), 6):
-        chunk = bits[i:i + 6].ljust(6, "0")
+        chunk = bits[i : i + 6].ljust(6, "0")
         out.append(_ALPH[int(chunk, 2)])
     return "".join(out)
 
@@ -166,7 +166,7 @@ def q2_r_by_hand(text: str) -> bytes:
         raise ValueError("impossible length")
     bits = "".join(f"{_INDEX[c]:06b}" for c in text)  # KeyError for anything else
     usable = len(bits) - len(bits) % 8
-    return bytes(int(bits[i:i + 8], 2) for i in range(0, usable, 8))
+    return bytes(int(bits[i : i + 8], 2) for i in range(0, usable, 8))
 
 
 # ---------------------------------------------------------------- q3 read_claims
@@ -196,6 +196,7 @@ def q3_w_eval(token: str) -> dict:
 
 def q3_w_pyjwt(token: str) -> dict:
     import jwt
+
     return jwt.decode(token, options={"verify_signature": False})
 
 
@@ -272,8 +273,10 @@ def q4_r_helper(payload: dict, key: bytes) -> str:
 
 
 def q4_r_literal_header(payload: dict, key: bytes) -> str:
-    parts = [b64url_encode(b'{"alg":"HS256","typ":"JWT"}'),
-             b64url_encode(json.dumps(payload, separators=(",", ":")).encode("utf-8"))]
+    parts = [
+        b64url_encode(b'{"alg":"HS256","typ":"JWT"}'),
+        b64url_encode(json.dumps(payload, separators=(",", ":")).encode("utf-8")),
+    ]
     parts.append(b64url_encode(hmac.digest(key, ".".join(parts).encode(), "sha256")))
     return ".".join(parts)
 
@@ -479,6 +482,7 @@ def q6_r_plain(claims: dict, now: int, leeway: int = 0) -> str:
 
 def q6_r_defaults(claims: dict, now: int, leeway: int = 0) -> str:
     import math
+
     nbf = claims.get("nbf", -math.inf)
     exp = claims.get("exp", math.inf)
     return "not yet valid" if nbf > now + leeway else "expired" if exp <= now - leeway else "valid"
@@ -524,80 +528,281 @@ def q6_w_round(claims: dict, now: int, leeway: int = 0) -> str:
 
 # (exercise, answer, the requirement its refusal must name or None for accepted, what the learner did)
 CORPUS = [
-    ('q1', q1_w_std_alphabet, "use the URL-safe alphabet: '-' and '_' instead of '+' and '/'", 'standard alphabet (+ and /), not URL-safe'),
-    ('q1', q1_w_keeps_padding, "no '=' padding at the end (RFC 7515 §2)", 'keeps = padding'),
-    ('q1', q1_w_returns_bytes, 'return a str (text), not bytes', 'returns bytes, not str'),
-    ('q1', q1_w_str_of_bytes, "no '=' padding at the end (RFC 7515 §2)", 'str(bytes): "b\'YQ\'"'),
-    ('q1', q1_w_offbyone_strip, "no '=' padding at the end (RFC 7515 §2)", 'off-by-one padding strip (len%3 used as pad count)'),
-    ('q1', q1_w_forgot_slash, "use the URL-safe alphabet: '-' and '_' instead of '+' and '/'", 'replaces + but not /'),
-    ('q1', q1_w_utf8_roundtrip, 'encode every byte string exactly as base64url does', 'utf-8 round trip loses non-UTF-8 bytes'),
-    ('q1', q1_r_by_hand, None, 'bit string by hand'),
-    ('q1', q1_r_altchars, None, 'b64encode altchars, replace ='),
-    ('q1', q1_r_translate, None, 'translate table'),
-    ('q2', q2_w_lenient, "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _", 'lenient urlsafe_b64decode (accepts + / = and junk)'),
-    ('q2', q2_w_blocklist, "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _", 'blocklist of =+/space: accepts * and .'),
-    ('q2', q2_w_always_two_pads, "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _", 'always adds ==; accepts + / and junk'),
-    ('q2', q2_w_translate_validate, "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _", 'translate -_ to +/ then validate: accepts + and /'),
-    ('q2', q2_w_regex_match, "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _", 're.match without anchor: any text passes the check'),
-    ('q2', q2_w_strips_padding, "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _", 'strips = and spaces first: padded input accepted'),
-    ('q2', q2_w_returns_str, 'decode unpadded base64url back to the bytes, putting the missing padding back', 'returns str, not bytes'),
-    ('q2', q2_w_swallows, "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _", "swallows the error and returns b''"),
-    ('q2', q2_w_bad_logic, 'decode unpadded base64url back to the bytes, putting the missing padding back', 'broken alphabet logic (any text with - or _)'),
-    ('q2', q2_r_set_and_length, None, 'loop over characters + length check'),
-    ('q2', q2_r_fullmatch_validate, None, 'fullmatch + b64decode(altchars, validate=True)'),
-    ('q2', q2_r_by_hand, None, 'decoder by hand (KeyError for outside characters)'),
-    ('q3', q3_w_header, 'return the payload (the middle part) as a dict, for any token', 'reads the header (index 0)'),
-    ('q3', q3_w_std_b64, 'return the payload (the middle part) as a dict, for any token', 'standard b64decode without padding'),
-    ('q3', q3_w_ascii, "the payload is JSON in UTF-8 (RFC 7519 §7.2): another library may write 'ë' as its two UTF-8 bytes instead of \\u00eb, so decode the bytes as UTF-8 (json.loads(bytes) does), never as ASCII", 'decodes payload as ASCII (breaks UTF-8 claims)'),
-    ('q3', q3_w_split_once, 'return the payload (the middle part) as a dict, for any token', 'split once: payload includes .signature'),
-    ('q3', q3_w_returns_text, 'return the payload (the middle part) as a dict, for any token', 'returns the JSON text, not a dict'),
-    ('q3', q3_w_eval, 'return the payload (the middle part) as a dict, for any token', 'eval instead of json (true/false/null break)'),
-    ('q3', q3_w_pyjwt, 'read only the middle part: the header and the signature play no part, so a token whose signature or header is damaged still has readable claims', 'uses PyJWT (text: no JWT library)'),
-    ('q3', q3_r_unpack, None, 'unpack three parts'),
-    ('q3', q3_r_stdlib, None, 'stdlib base64 with padding'),
-    ('q4', q4_w_spaces, 'header {"alg": "HS256", "typ": "JWT"} in that order, as compact JSON', 'json.dumps default separators (spaces)'),
-    ('q4', q4_w_sorted, "the payload as given (same key order), as json.dumps makes it with separators=(',', ':') and its default ensure_ascii ('ë' becomes \\u00eb, as in PyJWT), then base64url", 'sort_keys=True'),
-    ('q4', q4_w_header_order, 'header {"alg": "HS256", "typ": "JWT"} in that order, as compact JSON', 'header typ before alg'),
-    ('q4', q4_w_hexdigest, "signature: the raw HMAC-SHA256 digest of header_b64 + '.' + payload_b64, base64url-encoded", 'hexdigest signature'),
-    ('q4', q4_w_no_ensure_ascii, "the payload as given (same key order), as json.dumps makes it with separators=(',', ':') and its default ensure_ascii ('ë' becomes \\u00eb, as in PyJWT), then base64url", 'ensure_ascii=False'),
-    ('q4', q4_w_signs_payload_only, "signature: the raw HMAC-SHA256 digest of header_b64 + '.' + payload_b64, base64url-encoded", 'signs only the payload'),
-    ('q4', q4_w_plain_sha256, "signature: the raw HMAC-SHA256 digest of header_b64 + '.' + payload_b64, base64url-encoded", 'sha256(key+msg), not HMAC'),
-    ('q4', q4_r_helper, None, 'inner helper'),
-    ('q4', q4_r_literal_header, None, 'literal header bytes, hmac.digest'),
-    ('q5', q5_w_eq, 'compare the digests with hmac.compare_digest (constant time), not ==', '== on digests'),
-    ('q5', q5_w_eq_comment, 'compare the digests with hmac.compare_digest (constant time), not ==', '== with compare_digest in a comment'),
-    ('q5', q5_w_lenient_b64, "False for a signature that is not valid base64url (padding, '+'/'/', characters outside the alphabet)", "lenient base64 (sig + '==')"),
-    ('q5', q5_w_reencode, 'HMAC the first two parts exactly as they appear in the token (never decode and re-encode them)', 're-encodes header/payload instead of using them as received'),
-    ('q5', q5_w_raises, "False for a signature that is not valid base64url (padding, '+'/'/', characters outside the alphabet)", 'raises on a token without three parts'),
-    ('q5', q5_w_returns_none, "False for a signature that is not valid base64url (padding, '+'/'/', characters outside the alphabet)", 'returns None on bad input'),
-    ('q5', q5_w_first_and_last, 'False, never an exception, for anything that is not three dot-separated parts', 'uses parts[0], parts[1], parts[-1]: four parts verify'),
-    ('q5', q5_w_swapped_args, 'True for a token signed with this key', 'hmac.new(msg, key): key and message swapped'),
-    ('q5', q5_r_rpartition, "False, never an exception, for a token with characters outside base64url in its first two parts ('é' cannot even be encoded as ASCII)", "rpartition, .encode('ascii') raises UnicodeEncodeError for a non-ASCII token"),
-    ('q5', q5_r_rpartition_fixed, None, 'rpartition, ascii checked, hmac.digest'),
-    ('q5', q5_r_from_import, None, 'from hmac import compare_digest'),
-    ('q5', q5_r_secrets, None, 'secrets.compare_digest (the same function)'),
-    ('q6', q6_w_truthy, "a claim that is present is checked, whatever its value (exp = 0 is 1970, not 'absent')", 'claims.get truthiness: exp=0 / nbf=0 unchecked'),
-    ('q6', q6_w_lt, 'expired when exp <= now - leeway (exp is the first second the token is no longer valid)', 'exp < now (should be <=)'),
-    ('q6', q6_w_exp_first, 'check nbf before exp', 'exp checked before nbf'),
-    ('q6', q6_w_wall_clock, 'expired when exp <= now - leeway (exp is the first second the token is no longer valid)', 'wall clock instead of now'),
-    ('q6', q6_w_nbf_ge, 'not yet valid when nbf > now + leeway', 'nbf >= now (should be >)'),
-    ('q6', q6_w_leeway_sign, 'expired when exp <= now - leeway (exp is the first second the token is no longer valid)', 'leeway applied with the wrong sign'),
-    ('q6', q6_w_int, "a NumericDate may be a float: compare it as it is (PyJWT's int() moves it by up to a second, as the exercise says)", 'int() truncates float NumericDates'),
-    ('q6', q6_r_plain, None, "nested ifs with 'in'"),
-    ('q6', q6_r_defaults, None, 'defaults -inf/+inf, conditional expression'),
-    ('q5', q5_w_rsplit, 'False, never an exception, for anything that is not three dot-separated parts', 'rpartition without counting parts: four parts signed over three verify'),
-    ('q5', q5_w_altchars_validate, "False for a signature that is not valid base64url (padding, '+'/'/', characters outside the alphabet)", "b64decode(altchars='-_', validate=True) still takes '+' and '/'"),
-    ('q6', q6_w_round, "a NumericDate may be a float: compare it as it is (PyJWT's int() moves it by up to a second, as the exercise says)", 'round() moves a float NumericDate'),
+    (
+        "q1",
+        q1_w_std_alphabet,
+        "use the URL-safe alphabet: '-' and '_' instead of '+' and '/'",
+        "standard alphabet (+ and /), not URL-safe",
+    ),
+    ("q1", q1_w_keeps_padding, "no '=' padding at the end (RFC 7515 §2)", "keeps = padding"),
+    ("q1", q1_w_returns_bytes, "return a str (text), not bytes", "returns bytes, not str"),
+    ("q1", q1_w_str_of_bytes, "no '=' padding at the end (RFC 7515 §2)", "str(bytes): \"b'YQ'\""),
+    (
+        "q1",
+        q1_w_offbyone_strip,
+        "no '=' padding at the end (RFC 7515 §2)",
+        "off-by-one padding strip (len%3 used as pad count)",
+    ),
+    ("q1", q1_w_forgot_slash, "use the URL-safe alphabet: '-' and '_' instead of '+' and '/'", "replaces + but not /"),
+    (
+        "q1",
+        q1_w_utf8_roundtrip,
+        "encode every byte string exactly as base64url does",
+        "utf-8 round trip loses non-UTF-8 bytes",
+    ),
+    ("q1", q1_r_by_hand, None, "bit string by hand"),
+    ("q1", q1_r_altchars, None, "b64encode altchars, replace ="),
+    ("q1", q1_r_translate, None, "translate table"),
+    (
+        "q2",
+        q2_w_lenient,
+        "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _",
+        "lenient urlsafe_b64decode (accepts + / = and junk)",
+    ),
+    (
+        "q2",
+        q2_w_blocklist,
+        "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _",
+        "blocklist of =+/space: accepts * and .",
+    ),
+    (
+        "q2",
+        q2_w_always_two_pads,
+        "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _",
+        "always adds ==; accepts + / and junk",
+    ),
+    (
+        "q2",
+        q2_w_translate_validate,
+        "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _",
+        "translate -_ to +/ then validate: accepts + and /",
+    ),
+    (
+        "q2",
+        q2_w_regex_match,
+        "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _",
+        "re.match without anchor: any text passes the check",
+    ),
+    (
+        "q2",
+        q2_w_strips_padding,
+        "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _",
+        "strips = and spaces first: padded input accepted",
+    ),
+    (
+        "q2",
+        q2_w_returns_str,
+        "decode unpadded base64url back to the bytes, putting the missing padding back",
+        "returns str, not bytes",
+    ),
+    (
+        "q2",
+        q2_w_swallows,
+        "raise an error for text with '=', '+', '/', spaces or other characters outside A-Z a-z 0-9 - _",
+        "swallows the error and returns b''",
+    ),
+    (
+        "q2",
+        q2_w_bad_logic,
+        "decode unpadded base64url back to the bytes, putting the missing padding back",
+        "broken alphabet logic (any text with - or _)",
+    ),
+    ("q2", q2_r_set_and_length, None, "loop over characters + length check"),
+    ("q2", q2_r_fullmatch_validate, None, "fullmatch + b64decode(altchars, validate=True)"),
+    ("q2", q2_r_by_hand, None, "decoder by hand (KeyError for outside characters)"),
+    ("q3", q3_w_header, "return the payload (the middle part) as a dict, for any token", "reads the header (index 0)"),
+    (
+        "q3",
+        q3_w_std_b64,
+        "return the payload (the middle part) as a dict, for any token",
+        "standard b64decode without padding",
+    ),
+    (
+        "q3",
+        q3_w_ascii,
+        "the payload is JSON in UTF-8 (RFC 7519 §7.2): another library may write 'ë' as its two UTF-8 bytes instead of \\u00eb, so decode the bytes as UTF-8 (json.loads(bytes) does), never as ASCII",
+        "decodes payload as ASCII (breaks UTF-8 claims)",
+    ),
+    (
+        "q3",
+        q3_w_split_once,
+        "return the payload (the middle part) as a dict, for any token",
+        "split once: payload includes .signature",
+    ),
+    (
+        "q3",
+        q3_w_returns_text,
+        "return the payload (the middle part) as a dict, for any token",
+        "returns the JSON text, not a dict",
+    ),
+    (
+        "q3",
+        q3_w_eval,
+        "return the payload (the middle part) as a dict, for any token",
+        "eval instead of json (true/false/null break)",
+    ),
+    (
+        "q3",
+        q3_w_pyjwt,
+        "read only the middle part: the header and the signature play no part, so a token whose signature or header is damaged still has readable claims",
+        "uses PyJWT (text: no JWT library)",
+    ),
+    ("q3", q3_r_unpack, None, "unpack three parts"),
+    ("q3", q3_r_stdlib, None, "stdlib base64 with padding"),
+    (
+        "q4",
+        q4_w_spaces,
+        'header {"alg": "HS256", "typ": "JWT"} in that order, as compact JSON',
+        "json.dumps default separators (spaces)",
+    ),
+    (
+        "q4",
+        q4_w_sorted,
+        "the payload as given (same key order), as json.dumps makes it with separators=(',', ':') and its default ensure_ascii ('ë' becomes \\u00eb, as in PyJWT), then base64url",
+        "sort_keys=True",
+    ),
+    (
+        "q4",
+        q4_w_header_order,
+        'header {"alg": "HS256", "typ": "JWT"} in that order, as compact JSON',
+        "header typ before alg",
+    ),
+    (
+        "q4",
+        q4_w_hexdigest,
+        "signature: the raw HMAC-SHA256 digest of header_b64 + '.' + payload_b64, base64url-encoded",
+        "hexdigest signature",
+    ),
+    (
+        "q4",
+        q4_w_no_ensure_ascii,
+        "the payload as given (same key order), as json.dumps makes it with separators=(',', ':') and its default ensure_ascii ('ë' becomes \\u00eb, as in PyJWT), then base64url",
+        "ensure_ascii=False",
+    ),
+    (
+        "q4",
+        q4_w_signs_payload_only,
+        "signature: the raw HMAC-SHA256 digest of header_b64 + '.' + payload_b64, base64url-encoded",
+        "signs only the payload",
+    ),
+    (
+        "q4",
+        q4_w_plain_sha256,
+        "signature: the raw HMAC-SHA256 digest of header_b64 + '.' + payload_b64, base64url-encoded",
+        "sha256(key+msg), not HMAC",
+    ),
+    ("q4", q4_r_helper, None, "inner helper"),
+    ("q4", q4_r_literal_header, None, "literal header bytes, hmac.digest"),
+    ("q5", q5_w_eq, "compare the digests with hmac.compare_digest (constant time), not ==", "== on digests"),
+    (
+        "q5",
+        q5_w_eq_comment,
+        "compare the digests with hmac.compare_digest (constant time), not ==",
+        "== with compare_digest in a comment",
+    ),
+    (
+        "q5",
+        q5_w_lenient_b64,
+        "False for a signature that is not valid base64url (padding, '+'/'/', characters outside the alphabet)",
+        "lenient base64 (sig + '==')",
+    ),
+    (
+        "q5",
+        q5_w_reencode,
+        "HMAC the first two parts exactly as they appear in the token (never decode and re-encode them)",
+        "re-encodes header/payload instead of using them as received",
+    ),
+    (
+        "q5",
+        q5_w_raises,
+        "False for a signature that is not valid base64url (padding, '+'/'/', characters outside the alphabet)",
+        "raises on a token without three parts",
+    ),
+    (
+        "q5",
+        q5_w_returns_none,
+        "False for a signature that is not valid base64url (padding, '+'/'/', characters outside the alphabet)",
+        "returns None on bad input",
+    ),
+    (
+        "q5",
+        q5_w_first_and_last,
+        "False, never an exception, for anything that is not three dot-separated parts",
+        "uses parts[0], parts[1], parts[-1]: four parts verify",
+    ),
+    ("q5", q5_w_swapped_args, "True for a token signed with this key", "hmac.new(msg, key): key and message swapped"),
+    (
+        "q5",
+        q5_r_rpartition,
+        "False, never an exception, for a token with characters outside base64url in its first two parts ('é' cannot even be encoded as ASCII)",
+        "rpartition, .encode('ascii') raises UnicodeEncodeError for a non-ASCII token",
+    ),
+    ("q5", q5_r_rpartition_fixed, None, "rpartition, ascii checked, hmac.digest"),
+    ("q5", q5_r_from_import, None, "from hmac import compare_digest"),
+    ("q5", q5_r_secrets, None, "secrets.compare_digest (the same function)"),
+    (
+        "q6",
+        q6_w_truthy,
+        "a claim that is present is checked, whatever its value (exp = 0 is 1970, not 'absent')",
+        "claims.get truthiness: exp=0 / nbf=0 unchecked",
+    ),
+    (
+        "q6",
+        q6_w_lt,
+        "expired when exp <= now - leeway (exp is the first second the token is no longer valid)",
+        "exp < now (should be <=)",
+    ),
+    ("q6", q6_w_exp_first, "check nbf before exp", "exp checked before nbf"),
+    (
+        "q6",
+        q6_w_wall_clock,
+        "expired when exp <= now - leeway (exp is the first second the token is no longer valid)",
+        "wall clock instead of now",
+    ),
+    ("q6", q6_w_nbf_ge, "not yet valid when nbf > now + leeway", "nbf >= now (should be >)"),
+    (
+        "q6",
+        q6_w_leeway_sign,
+        "expired when exp <= now - leeway (exp is the first second the token is no longer valid)",
+        "leeway applied with the wrong sign",
+    ),
+    (
+        "q6",
+        q6_w_int,
+        "a NumericDate may be a float: compare it as it is (PyJWT's int() moves it by up to a second, as the exercise says)",
+        "int() truncates float NumericDates",
+    ),
+    ("q6", q6_r_plain, None, "nested ifs with 'in'"),
+    ("q6", q6_r_defaults, None, "defaults -inf/+inf, conditional expression"),
+    (
+        "q5",
+        q5_w_rsplit,
+        "False, never an exception, for anything that is not three dot-separated parts",
+        "rpartition without counting parts: four parts signed over three verify",
+    ),
+    (
+        "q5",
+        q5_w_altchars_validate,
+        "False for a signature that is not valid base64url (padding, '+'/'/', characters outside the alphabet)",
+        "b64decode(altchars='-_', validate=True) still takes '+' and '/'",
+    ),
+    (
+        "q6",
+        q6_w_round,
+        "a NumericDate may be a float: compare it as it is (PyJWT's int() moves it by up to a second, as the exercise says)",
+        "round() moves a float NumericDate",
+    ),
 ]
 
 
-@pytest.mark.parametrize(('label', 'answer', 'requirement', 'what'), CORPUS,
-                         ids=[f'{row[0]}-{row[1].__name__}' for row in CORPUS])
+@pytest.mark.parametrize(
+    ("label", "answer", "requirement", "what"), CORPUS, ids=[f"{row[0]}-{row[1].__name__}" for row in CORPUS]
+)
 def test_heldout_answer(label, answer, requirement, what):
     verdict = getattr(ch01, label).evaluate(answer)
     if requirement is None:
-        assert verdict.correct, f'{what}: {verdict.message}'
+        assert verdict.correct, f"{what}: {verdict.message}"
     else:
-        assert verdict.status == 'incorrect', f'{what}: accepted'
+        assert verdict.status == "incorrect", f"{what}: accepted"
         assert verdict.requirement == requirement, verdict.message
         assert verdict.counterexample, verdict.message

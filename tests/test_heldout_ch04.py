@@ -289,8 +289,9 @@ class Q3LockNoCheck(_Base):
         response = yield request
         if response.status_code == 401:
             with self.lock:  # locks, but every waiter refreshes again
-                answer = yield httpx.Request("POST", request.url.join(self.refresh_url),
-                                             json={"refresh_token": self.tokens["refresh_token"]})
+                answer = yield httpx.Request(
+                    "POST", request.url.join(self.refresh_url), json={"refresh_token": self.tokens["refresh_token"]}
+                )
                 answer.read()
                 if answer.status_code != 200:
                     return
@@ -307,8 +308,9 @@ class Q3LockEverything(_Base):
             response = yield request
             if response.status_code == 401:
                 if self.tokens is sent:
-                    answer = yield httpx.Request("POST", request.url.join(self.refresh_url),
-                                                 json={"refresh_token": sent["refresh_token"]})
+                    answer = yield httpx.Request(
+                        "POST", request.url.join(self.refresh_url), json={"refresh_token": sent["refresh_token"]}
+                    )
                     answer.read()
                     if answer.status_code != 200:
                         return
@@ -325,8 +327,9 @@ class Q3NoRead(_Base):
         if response.status_code == 401:
             with self.lock:
                 if self.tokens is sent:
-                    answer = yield httpx.Request("POST", request.url.join(self.refresh_url),
-                                                 json={"refresh_token": sent["refresh_token"]})
+                    answer = yield httpx.Request(
+                        "POST", request.url.join(self.refresh_url), json={"refresh_token": sent["refresh_token"]}
+                    )
                     if answer.status_code != 200:
                         return
                     self.tokens = answer.json()  # ResponseNotRead
@@ -342,8 +345,9 @@ class Q3RetriesWithSent(_Base):
         if response.status_code == 401:
             with self.lock:
                 if self.tokens is sent:
-                    answer = yield httpx.Request("POST", request.url.join(self.refresh_url),
-                                                 json={"refresh_token": sent["refresh_token"]})
+                    answer = yield httpx.Request(
+                        "POST", request.url.join(self.refresh_url), json={"refresh_token": sent["refresh_token"]}
+                    )
                     answer.read()
                     if answer.status_code != 200:
                         return
@@ -361,8 +365,9 @@ class Q3StoresFailure(_Base):
         if response.status_code == 401:
             with self.lock:
                 if self.tokens is sent:
-                    answer = yield httpx.Request("POST", request.url.join(self.refresh_url),
-                                                 json={"refresh_token": sent["refresh_token"]})
+                    answer = yield httpx.Request(
+                        "POST", request.url.join(self.refresh_url), json={"refresh_token": sent["refresh_token"]}
+                    )
                     answer.read()
                     self.tokens = answer.json()  # even a 401 body
             request.headers["Authorization"] = f"Bearer {self.tokens.get('access_token', '')}"
@@ -372,8 +377,9 @@ class Q3StoresFailure(_Base):
 class Q3AlwaysRefresh(_Base):
     def sync_auth_flow(self, request):
         with self.lock:
-            answer = yield httpx.Request("POST", request.url.join(self.refresh_url),
-                                         json={"refresh_token": self.tokens["refresh_token"]})
+            answer = yield httpx.Request(
+                "POST", request.url.join(self.refresh_url), json={"refresh_token": self.tokens["refresh_token"]}
+            )
             answer.read()
             if answer.status_code == 200:
                 self.tokens = answer.json()
@@ -391,8 +397,9 @@ class Q3RetryLoop(_Base):
                 return
             with self.lock:
                 if self.tokens is sent:
-                    answer = yield httpx.Request("POST", request.url.join(self.refresh_url),
-                                                 json={"refresh_token": sent["refresh_token"]})
+                    answer = yield httpx.Request(
+                        "POST", request.url.join(self.refresh_url), json={"refresh_token": sent["refresh_token"]}
+                    )
                     answer.read()
                     if answer.status_code == 200:
                         self.tokens = answer.json()
@@ -407,8 +414,9 @@ class Q3Right(_Base):
             return
         with self.lock:
             if self.tokens is sent:
-                answer = yield httpx.Request("POST", request.url.join(self.refresh_url),
-                                             json={"refresh_token": sent["refresh_token"]})
+                answer = yield httpx.Request(
+                    "POST", request.url.join(self.refresh_url), json={"refresh_token": sent["refresh_token"]}
+                )
                 answer.read()
                 if answer.status_code != 200:
                     return
@@ -430,8 +438,9 @@ class Q3RightGeneration(_Base):
             self.lock.acquire()
             try:
                 if self.generation == seen:
-                    refresh = httpx.Request("POST", request.url.join(self.refresh_url),
-                                            json={"refresh_token": self.tokens["refresh_token"]})
+                    refresh = httpx.Request(
+                        "POST", request.url.join(self.refresh_url), json={"refresh_token": self.tokens["refresh_token"]}
+                    )
                     answer = yield refresh
                     answer.read()
                     if answer.status_code != 200:
@@ -444,49 +453,54 @@ class Q3RightGeneration(_Base):
             yield request
 
 
-
 # (exercise, answer, how the requirement its refusal names begins ('' = any) or None for accepted, what the
 # learner did). Only answers the checker already handles as intended are here: see the report for the others.
 CORPUS = [
-    ('q1', Q1ClassState, 'a jti the store never', 'state on the class: two stores share it'),
-    ('q1', Q1RevokedStillRotates, 'any jti of a revoked', "a revoked family's newest token still rotates"),
-    ('q1', Q1KeyError, 'a jti the store never', 'KeyError for a jti never issued'),
-    ('q1', Q1IsRevokedNone, 'is_revoked(family) returns True or False:', 'is_revoked returns None for an unknown family'),
-    ('q1', Q1RevokesEverything, 'revoke only the family of', 'reuse revokes every family'),
-    ('q1', Q1OldStaysValid, 'an already used jti raises', 'old tokens stay valid (no current tracking)'),
-    ('q1', Q1RaiseBeforeRevoke, 'an already used jti raises', 'raise before revoking (revoke unreachable)'),
-    ('q1', Q1ValueErrorOnReuse, 'an already used jti raises', 'ValueError on reuse, not TokenRejected'),
-    ('q1', Q1Right, None, 'two dicts and a set, uuid4'),
-    ('q1', Q1RightRecords, None, 'records with a used flag, counter ids'),
-    ('q2', q2_w_no_purge, 'first delete every row whose', 'no purge'),
-    ('q2', q2_w_purge_lt, 'first delete every row whose', 'purge expires_at < now (off by one)'),
-    ('q2', q2_w_fstring, "look up exactly claims['jti'] (with", 'f-string jti'),
-    ('q2', q2_w_like, "look up exactly claims['jti'] (with", 'LIKE'),
-    ('q2', q2_w_returns_row, "True if claims['jti'] is on", 'returns the row/None, not a bool'),
-    ('q2', q2_w_wall_clock, "True if claims['jti'] is on", 'purge by wall clock'),
-    ('q2', q2_w_one_shot, 'first delete every row whose', 'deletes the row it found (one-shot denylist)'),
-    ('q2', q2_w_purge_by_token_exp, "True if claims['jti'] is on", "purges by the token's exp instead of now"),
-    ('q2', q2_r_with, None, 'with db, EXISTS'),
-    ('q2', q2_r_count, None, 'named params, COUNT'),
-    ('q3', Q3LockNoCheck, '8 concurrent requests with one', "lock without the 'is sent' check: waiters refresh again"),
-    ('q3', Q3LockEverything, '8 concurrent requests with one', 'lock around the whole request'),
-    ('q3', Q3NoRead, '', 'no answer.read() before answer.json()'),
-    ('q3', Q3RetriesWithSent, '8 concurrent requests with one', 'waiters retry with the stale sent pair'),
-    ('q3', Q3StoresFailure, '', "stores a failed refresh's body as tokens, retries"),
-    ('q3', Q3AlwaysRefresh, 'send the request with the', 'refreshes before every request'),
-    ('q3', Q3RetryLoop, 'on a refused refresh, return:', 'retries up to 3 times (refreshes twice)'),
-    ('q3', Q3Right, None, 'as specified'),
-    ('q3', Q3RightGeneration, None, 'generation counter, acquire/release'),
+    ("q1", Q1ClassState, "a jti the store never", "state on the class: two stores share it"),
+    ("q1", Q1RevokedStillRotates, "any jti of a revoked", "a revoked family's newest token still rotates"),
+    ("q1", Q1KeyError, "a jti the store never", "KeyError for a jti never issued"),
+    (
+        "q1",
+        Q1IsRevokedNone,
+        "is_revoked(family) returns True or False:",
+        "is_revoked returns None for an unknown family",
+    ),
+    ("q1", Q1RevokesEverything, "revoke only the family of", "reuse revokes every family"),
+    ("q1", Q1OldStaysValid, "an already used jti raises", "old tokens stay valid (no current tracking)"),
+    ("q1", Q1RaiseBeforeRevoke, "an already used jti raises", "raise before revoking (revoke unreachable)"),
+    ("q1", Q1ValueErrorOnReuse, "an already used jti raises", "ValueError on reuse, not TokenRejected"),
+    ("q1", Q1Right, None, "two dicts and a set, uuid4"),
+    ("q1", Q1RightRecords, None, "records with a used flag, counter ids"),
+    ("q2", q2_w_no_purge, "first delete every row whose", "no purge"),
+    ("q2", q2_w_purge_lt, "first delete every row whose", "purge expires_at < now (off by one)"),
+    ("q2", q2_w_fstring, "look up exactly claims['jti'] (with", "f-string jti"),
+    ("q2", q2_w_like, "look up exactly claims['jti'] (with", "LIKE"),
+    ("q2", q2_w_returns_row, "True if claims['jti'] is on", "returns the row/None, not a bool"),
+    ("q2", q2_w_wall_clock, "True if claims['jti'] is on", "purge by wall clock"),
+    ("q2", q2_w_one_shot, "first delete every row whose", "deletes the row it found (one-shot denylist)"),
+    ("q2", q2_w_purge_by_token_exp, "True if claims['jti'] is on", "purges by the token's exp instead of now"),
+    ("q2", q2_r_with, None, "with db, EXISTS"),
+    ("q2", q2_r_count, None, "named params, COUNT"),
+    ("q3", Q3LockNoCheck, "8 concurrent requests with one", "lock without the 'is sent' check: waiters refresh again"),
+    ("q3", Q3LockEverything, "8 concurrent requests with one", "lock around the whole request"),
+    ("q3", Q3NoRead, "", "no answer.read() before answer.json()"),
+    ("q3", Q3RetriesWithSent, "8 concurrent requests with one", "waiters retry with the stale sent pair"),
+    ("q3", Q3StoresFailure, "", "stores a failed refresh's body as tokens, retries"),
+    ("q3", Q3AlwaysRefresh, "send the request with the", "refreshes before every request"),
+    ("q3", Q3RetryLoop, "on a refused refresh, return:", "retries up to 3 times (refreshes twice)"),
+    ("q3", Q3Right, None, "as specified"),
+    ("q3", Q3RightGeneration, None, "generation counter, acquire/release"),
 ]
 
 
-@pytest.mark.parametrize(('label', 'answer', 'requirement', 'what'), CORPUS,
-                         ids=[f'{row[0]}-{row[1].__name__}' for row in CORPUS])
+@pytest.mark.parametrize(
+    ("label", "answer", "requirement", "what"), CORPUS, ids=[f"{row[0]}-{row[1].__name__}" for row in CORPUS]
+)
 def test_heldout_answer(label, answer, requirement, what):
     verdict = getattr(ch04, label).evaluate(answer)
     if requirement is None:
-        assert verdict.correct, f'{what}: {verdict.message}'
+        assert verdict.correct, f"{what}: {verdict.message}"
     else:
-        assert verdict.status == 'incorrect', f'{what}: accepted'
+        assert verdict.status == "incorrect", f"{what}: accepted"
         assert verdict.requirement.startswith(requirement), verdict.message
         assert "Requirement:" in verdict.message or not requirement, verdict.message

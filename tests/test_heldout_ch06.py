@@ -82,8 +82,13 @@ def q1_r_by_hand(token: str) -> str:
     payload = json.loads(b64url_decode(payload_b64))
     header["alg"] = "none"
     payload["role"] = "admin"
-    return ".".join([b64url_encode(json.dumps(header, separators=(",", ":")).encode()),
-                     b64url_encode(json.dumps(payload, separators=(",", ":")).encode()), ""])
+    return ".".join(
+        [
+            b64url_encode(json.dumps(header, separators=(",", ":")).encode()),
+            b64url_encode(json.dumps(payload, separators=(",", ":")).encode()),
+            "",
+        ]
+    )
 
 
 def q1_r_stdlib(token: str) -> str:
@@ -182,14 +187,24 @@ def q2_r_by_hand(token: str, wordlist: list[str]) -> str | None:
 
 def q2_r_pyjwt(token: str, wordlist: list[str]) -> str | None:
     import warnings
+
     alg = jwt.get_unverified_header(token)["alg"]
     for word in wordlist:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                jwt.decode(token, word, algorithms=[alg],
-                           options={"verify_exp": False, "verify_aud": False, "verify_iat": False,
-                                    "verify_nbf": False, "verify_iss": False})
+                jwt.decode(
+                    token,
+                    word,
+                    algorithms=[alg],
+                    options={
+                        "verify_exp": False,
+                        "verify_aud": False,
+                        "verify_iat": False,
+                        "verify_nbf": False,
+                        "verify_iss": False,
+                    },
+                )
         except jwt.InvalidSignatureError:
             continue
         return word
@@ -204,13 +219,23 @@ def _legit(token: str, **kw) -> dict:
 def q3_w_two_algs(token: str) -> dict:
     if jwt.get_unverified_header(token).get("typ") != "at+jwt":
         raise jwt.InvalidTokenError("typ")
-    return _legit(token, algorithms=["RS256", "HS256"], audience=AUDIENCE, issuer=ISSUER,
-                  options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+    return _legit(
+        token,
+        algorithms=["RS256", "HS256"],
+        audience=AUDIENCE,
+        issuer=ISSUER,
+        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+    )
 
 
 def q3_w_no_typ(token: str) -> dict:
-    return _legit(token, algorithms=["RS256"], audience=AUDIENCE, issuer=ISSUER,
-                  options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+    return _legit(
+        token,
+        algorithms=["RS256"],
+        audience=AUDIENCE,
+        issuer=ISSUER,
+        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+    )
 
 
 def q3_w_require_exp(token: str) -> dict:
@@ -222,31 +247,46 @@ def q3_w_require_exp(token: str) -> dict:
 def q3_w_no_aud(token: str) -> dict:
     if jwt.get_unverified_header(token).get("typ") != "at+jwt":
         raise jwt.InvalidTokenError("typ")
-    return _legit(token, algorithms=["RS256"], issuer=ISSUER,
-                  options={"verify_aud": False, "require": ["exp", "iat", "iss", "sub"]})
+    return _legit(
+        token,
+        algorithms=["RS256"],
+        issuer=ISSUER,
+        options={"verify_aud": False, "require": ["exp", "iat", "iss", "sub"]},
+    )
 
 
 def q3_w_header_alg(token: str) -> dict:
     header = jwt.get_unverified_header(token)
     if header.get("typ") != "at+jwt" or header.get("alg", "").lower() == "none":
         raise jwt.InvalidTokenError("bad header")
-    return _legit(token, algorithms=[header["alg"]], audience=AUDIENCE, issuer=ISSUER,
-                  options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+    return _legit(
+        token,
+        algorithms=[header["alg"]],
+        audience=AUDIENCE,
+        issuer=ISSUER,
+        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+    )
 
 
 def q3_w_no_issuer(token: str) -> dict:
     if jwt.get_unverified_header(token).get("typ") != "at+jwt":
         raise jwt.InvalidTokenError("typ")
-    return _legit(token, algorithms=["RS256"], audience=AUDIENCE,
-                  options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+    return _legit(
+        token, algorithms=["RS256"], audience=AUDIENCE, options={"require": ["exp", "iat", "iss", "aud", "sub"]}
+    )
 
 
 def q3_w_returns_none(token: str) -> dict:
     try:
         if jwt.get_unverified_header(token).get("typ") != "at+jwt":
             return None  # type: ignore[return-value]
-        return _legit(token, algorithms=["RS256"], audience=AUDIENCE, issuer=ISSUER,
-                      options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+        return _legit(
+            token,
+            algorithms=["RS256"],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
     except jwt.PyJWTError:
         return None  # type: ignore[return-value]
 
@@ -254,81 +294,108 @@ def q3_w_returns_none(token: str) -> dict:
 def q3_w_typ_contains(token: str) -> dict:
     if "jwt" not in str(jwt.get_unverified_header(token).get("typ", "")).lower():
         raise jwt.InvalidTokenError("typ")
-    return _legit(token, algorithms=["RS256"], audience=AUDIENCE, issuer=ISSUER,
-                  options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+    return _legit(
+        token,
+        algorithms=["RS256"],
+        audience=AUDIENCE,
+        issuer=ISSUER,
+        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+    )
 
 
 def q3_w_keyerror_typ(token: str) -> dict:
     header = jwt.get_unverified_header(token)
     if header["typ"] != "at+jwt":  # KeyError for a token without typ
         raise jwt.InvalidTokenError("typ")
-    return _legit(token, algorithms=["RS256"], audience=AUDIENCE, issuer=ISSUER,
-                  options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+    return _legit(
+        token,
+        algorithms=["RS256"],
+        audience=AUDIENCE,
+        issuer=ISSUER,
+        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+    )
 
 
 def q3_r_spec(token: str) -> dict:
     header = jwt.get_unverified_header(token)
     if header.get("typ") != "at+jwt":
         raise jwt.InvalidTokenError("not an access token")
-    return jwt.decode(token, PUBLIC_KEY_PEM, algorithms=["RS256"], audience=AUDIENCE, issuer=ISSUER,
-                      options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+    return jwt.decode(
+        token,
+        PUBLIC_KEY_PEM,
+        algorithms=["RS256"],
+        audience=AUDIENCE,
+        issuer=ISSUER,
+        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+    )
 
 
 def q3_r_after_verify(token: str) -> dict:
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
     key = load_pem_public_key(PUBLIC_KEY_PEM)
     decoded = jwt.api_jwt.decode_complete(
-        token, key, algorithms=["RS256"], audience=AUDIENCE, issuer=ISSUER,
-        options={"require": ["exp", "iat", "iss", "aud", "sub"], "verify_signature": True})
+        token,
+        key,
+        algorithms=["RS256"],
+        audience=AUDIENCE,
+        issuer=ISSUER,
+        options={"require": ["exp", "iat", "iss", "aud", "sub"], "verify_signature": True},
+    )
     if decoded["header"].get("typ") != "at+jwt":
         raise jwt.InvalidTokenError("typ must be at+jwt")
     return decoded["payload"]
 
 
-
 # (exercise, answer, how the requirement its refusal names begins ('' = any) or None for accepted, what the
 # learner did).
 CORPUS = [
-    ('q1', q1_w_new_header, "same header but alg 'none',", 'new header {alg:none,typ:JWT}: kid/typ lost'),
-    ('q1', q1_w_capital_none, "same header but alg 'none',", "alg 'None' capitalised"),
-    ('q1', q1_w_padding, "same header but alg 'none',", 'keeps = padding'),
-    ('q1', q1_w_two_parts, "same header but alg 'none',", 'two parts, no trailing dot'),
-    ('q1', q1_w_capital_admin, "same header but alg 'none',", "role 'Admin'"),
-    ('q1', q1_w_drops_claims, "same header but alg 'none',", 'drops the other claims'),
-    ('q1', q1_w_pyjwt_none, "same header but alg 'none',", 'PyJWT alg none: header members lost'),
-    ('q1', q1_w_std_b64, "same header but alg 'none',", "standard base64: '+' and '/'"),
-    ('q1', q1_r_by_hand, None, 'by hand, compact JSON'),
-    ('q1', q1_r_stdlib, None, 'stdlib only, default json spacing'),
-    ('q2', q2_w_hs256_only, 'return the word of the', 'HS256 only'),
-    ('q2', q2_w_decode, 'only the signature decides: an', 'jwt.decode with claims checks: expired/aud tokens never crack'),
-    ('q2', q2_w_strip_lower, 'return the word exactly as', 'strips and lowercases words'),
-    ('q2', q2_w_padding, 'return the word of the', 'compares padded base64'),
-    ('q2', q2_w_last_word, 'return None when no word', 'returns the last word'),
-    ('q2', q2_w_raises, 'return None when no word', 'raises when not found'),
-    ('q2', q2_w_payload_only, 'return the word of the', 'HMAC of the payload only'),
-    ('q2', q2_r_by_hand, None, 'compare_digest on raw bytes'),
-    ('q2', q2_r_pyjwt, None, 'PyJWT with claim checks off, InvalidSignatureError'),
-    ('q3', q3_w_two_algs, "RS256 only: never the header's", 'algorithms RS256+HS256'),
-    ('q3', q3_w_no_typ, 'only access tokens: typ must', 'no typ check'),
-    ('q3', q3_w_require_exp, 'require exp, iat, iss, aud', 'require exp only'),
-    ('q3', q3_w_no_aud, 'check the audience: AUDIENCE', 'no audience check'),
-    ('q3', q3_w_header_alg, "RS256 only: never the header's", 'algorithm from the header'),
-    ('q3', q3_w_no_issuer, 'check the issuer: ISSUER', 'no issuer'),
-    ('q3', q3_w_returns_none, 'verify the signature with PUBLIC_KEY_PEM', 'returns None instead of raising'),
-    ('q3', q3_w_typ_contains, 'only access tokens: typ must', "typ check 'jwt' in typ"),
-    ('q3', q3_w_keyerror_typ, 'only access tokens: typ must', "header['typ'] KeyError"),
-    ('q3', q3_r_spec, None, 'typ then decode'),
-    ('q3', q3_r_after_verify, None, 'decode_complete then typ'),
+    ("q1", q1_w_new_header, "same header but alg 'none',", "new header {alg:none,typ:JWT}: kid/typ lost"),
+    ("q1", q1_w_capital_none, "same header but alg 'none',", "alg 'None' capitalised"),
+    ("q1", q1_w_padding, "same header but alg 'none',", "keeps = padding"),
+    ("q1", q1_w_two_parts, "same header but alg 'none',", "two parts, no trailing dot"),
+    ("q1", q1_w_capital_admin, "same header but alg 'none',", "role 'Admin'"),
+    ("q1", q1_w_drops_claims, "same header but alg 'none',", "drops the other claims"),
+    ("q1", q1_w_pyjwt_none, "same header but alg 'none',", "PyJWT alg none: header members lost"),
+    ("q1", q1_w_std_b64, "same header but alg 'none',", "standard base64: '+' and '/'"),
+    ("q1", q1_r_by_hand, None, "by hand, compact JSON"),
+    ("q1", q1_r_stdlib, None, "stdlib only, default json spacing"),
+    ("q2", q2_w_hs256_only, "return the word of the", "HS256 only"),
+    (
+        "q2",
+        q2_w_decode,
+        "only the signature decides: an",
+        "jwt.decode with claims checks: expired/aud tokens never crack",
+    ),
+    ("q2", q2_w_strip_lower, "return the word exactly as", "strips and lowercases words"),
+    ("q2", q2_w_padding, "return the word of the", "compares padded base64"),
+    ("q2", q2_w_last_word, "return None when no word", "returns the last word"),
+    ("q2", q2_w_raises, "return None when no word", "raises when not found"),
+    ("q2", q2_w_payload_only, "return the word of the", "HMAC of the payload only"),
+    ("q2", q2_r_by_hand, None, "compare_digest on raw bytes"),
+    ("q2", q2_r_pyjwt, None, "PyJWT with claim checks off, InvalidSignatureError"),
+    ("q3", q3_w_two_algs, "RS256 only: never the header's", "algorithms RS256+HS256"),
+    ("q3", q3_w_no_typ, "only access tokens: typ must", "no typ check"),
+    ("q3", q3_w_require_exp, "require exp, iat, iss, aud", "require exp only"),
+    ("q3", q3_w_no_aud, "check the audience: AUDIENCE", "no audience check"),
+    ("q3", q3_w_header_alg, "RS256 only: never the header's", "algorithm from the header"),
+    ("q3", q3_w_no_issuer, "check the issuer: ISSUER", "no issuer"),
+    ("q3", q3_w_returns_none, "verify the signature with PUBLIC_KEY_PEM", "returns None instead of raising"),
+    ("q3", q3_w_typ_contains, "only access tokens: typ must", "typ check 'jwt' in typ"),
+    ("q3", q3_w_keyerror_typ, "only access tokens: typ must", "header['typ'] KeyError"),
+    ("q3", q3_r_spec, None, "typ then decode"),
+    ("q3", q3_r_after_verify, None, "decode_complete then typ"),
 ]
 
 
-@pytest.mark.parametrize(('label', 'answer', 'requirement', 'what'), CORPUS,
-                         ids=[f'{row[0]}-{row[1].__name__}' for row in CORPUS])
+@pytest.mark.parametrize(
+    ("label", "answer", "requirement", "what"), CORPUS, ids=[f"{row[0]}-{row[1].__name__}" for row in CORPUS]
+)
 def test_heldout_answer(label, answer, requirement, what):
     verdict = getattr(ch06, label).evaluate(answer)
     if requirement is None:
-        assert verdict.correct, f'{what}: {verdict.message}'
+        assert verdict.correct, f"{what}: {verdict.message}"
     else:
-        assert verdict.status == 'incorrect', f'{what}: accepted'
+        assert verdict.status == "incorrect", f"{what}: accepted"
         assert verdict.requirement.startswith(requirement), verdict.message
         assert "Requirement:" in verdict.message or not requirement, verdict.message

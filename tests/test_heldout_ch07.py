@@ -90,7 +90,7 @@ def q18_w_split_index(authorization):
 def q18_w_case_sensitive(authorization):
     if not authorization or not authorization.startswith("Bearer "):
         raise ValueError("no bearer token")
-    token = authorization[len("Bearer "):]
+    token = authorization[len("Bearer ") :]
     if not token or " " in token:
         raise ValueError("bad token")
     return token
@@ -115,7 +115,12 @@ def q18_w_no_space(authorization):
 
 
 def q18_w_returns_none(authorization):
-    if authorization and authorization.lower().startswith("bearer ") and " " not in authorization[7:] and authorization[7:]:
+    if (
+        authorization
+        and authorization.lower().startswith("bearer ")
+        and " " not in authorization[7:]
+        and authorization[7:]
+    ):
         return authorization[7:]
     return None
 
@@ -167,23 +172,32 @@ REQ = ["exp", "iat", "sub"]
 
 def q19_w_header_alg(token: str) -> dict:
     alg = jwt.get_unverified_header(token)["alg"]
-    return jwt.decode(token, QUIZ_KEY, algorithms=[alg], audience=QUIZ_AUDIENCE, issuer=QUIZ_ISSUER,
-                      options={"require": REQ})
+    return jwt.decode(
+        token, QUIZ_KEY, algorithms=[alg], audience=QUIZ_AUDIENCE, issuer=QUIZ_ISSUER, options={"require": REQ}
+    )
 
 
 def q19_w_hs_family(token: str) -> dict:
-    return jwt.decode(token, QUIZ_KEY, algorithms=["HS256", "HS384", "HS512"], audience=QUIZ_AUDIENCE,
-                      issuer=QUIZ_ISSUER, options={"require": REQ})
+    return jwt.decode(
+        token,
+        QUIZ_KEY,
+        algorithms=["HS256", "HS384", "HS512"],
+        audience=QUIZ_AUDIENCE,
+        issuer=QUIZ_ISSUER,
+        options={"require": REQ},
+    )
 
 
 def q19_w_require_exp(token: str) -> dict:
-    return jwt.decode(token, QUIZ_KEY, algorithms=["HS256"], audience=QUIZ_AUDIENCE, issuer=QUIZ_ISSUER,
-                      options={"require": ["exp"]})
+    return jwt.decode(
+        token, QUIZ_KEY, algorithms=["HS256"], audience=QUIZ_AUDIENCE, issuer=QUIZ_ISSUER, options={"require": ["exp"]}
+    )
 
 
 def q19_w_no_audience(token: str) -> dict:
-    return jwt.decode(token, QUIZ_KEY, algorithms=["HS256"], issuer=QUIZ_ISSUER,
-                      options={"require": REQ, "verify_aud": False})
+    return jwt.decode(
+        token, QUIZ_KEY, algorithms=["HS256"], issuer=QUIZ_ISSUER, options={"require": REQ, "verify_aud": False}
+    )
 
 
 def q19_w_no_issuer(token: str) -> dict:
@@ -192,15 +206,22 @@ def q19_w_no_issuer(token: str) -> dict:
 
 def q19_w_swallow(token: str) -> dict:
     try:
-        return jwt.decode(token, QUIZ_KEY, algorithms=["HS256"], audience=QUIZ_AUDIENCE, issuer=QUIZ_ISSUER,
-                          options={"require": REQ})
+        return jwt.decode(
+            token, QUIZ_KEY, algorithms=["HS256"], audience=QUIZ_AUDIENCE, issuer=QUIZ_ISSUER, options={"require": REQ}
+        )
     except jwt.PyJWTError:
         return {}
 
 
 def q19_w_no_verify_exp(token: str) -> dict:
-    return jwt.decode(token, QUIZ_KEY, algorithms=["HS256"], audience=QUIZ_AUDIENCE, issuer=QUIZ_ISSUER,
-                      options={"require": REQ, "verify_exp": False})
+    return jwt.decode(
+        token,
+        QUIZ_KEY,
+        algorithms=["HS256"],
+        audience=QUIZ_AUDIENCE,
+        issuer=QUIZ_ISSUER,
+        options={"require": REQ, "verify_exp": False},
+    )
 
 
 def q19_w_value_error(token: str) -> dict:
@@ -212,12 +233,19 @@ def q19_w_value_error(token: str) -> dict:
 
 
 def q19_r_decode(token: str) -> dict:
-    return jwt.decode(token, QUIZ_KEY, algorithms=["HS256"], audience=QUIZ_AUDIENCE, issuer=QUIZ_ISSUER,
-                      options={"require": ["exp", "iat", "sub"]})
+    return jwt.decode(
+        token,
+        QUIZ_KEY,
+        algorithms=["HS256"],
+        audience=QUIZ_AUDIENCE,
+        issuer=QUIZ_ISSUER,
+        options={"require": ["exp", "iat", "sub"]},
+    )
 
 
 def q19_r_handmade(token: str) -> dict:
     from jwt_course import handmade
+
     claims = handmade.decode(token, QUIZ_KEY, algorithms=["HS256"], audience=QUIZ_AUDIENCE, issuer=QUIZ_ISSUER)
     missing = [name for name in ("exp", "iat", "sub") if name not in claims]
     if missing:
@@ -225,51 +253,51 @@ def q19_r_handmade(token: str) -> dict:
     return claims
 
 
-
 # (exercise, answer, how the requirement its refusal names begins ('' = any) or None for accepted, what the
 # learner did).
 CORPUS = [
-    ('q17', q17_w_header, 'return the payload: base64url-decode the', 'reads the header'),
-    ('q17', q17_w_ascii, 'return the payload: base64url-decode the', 'decodes as ASCII (text: UTF-8)'),
-    ('q17', q17_w_latin1, 'return the payload: base64url-decode the', 'decodes as latin-1 (text: UTF-8)'),
-    ('q17', q17_w_checks_header, 'decode only the middle part,', 'parses the header too (text: nothing else read)'),
-    ('q17', q17_w_pyjwt, 'decode only the middle part,', 'PyJWT (reads header and signature)'),
-    ('q17', q17_w_no_padding, 'return the payload: base64url-decode the', 'no padding restored'),
-    ('q17', q17_w_returns_str, 'return the payload: base64url-decode the', 'returns str'),
-    ('q17', q17_w_reads_signature, 'decode only the middle part,', 'decodes the signature too'),
-    ('q17', q17_r_index, None, 'index 1, utf-8'),
-    ('q17', q17_r_bytes, None, 'b64decode altchars'),
-    ('q18', q18_w_split_index, 'raise ValueError for anything that', "split(' ')[1]: IndexError, Basic accepted"),
-    ('q18', q18_w_case_sensitive, "return the token of 'Bearer", "case-sensitive 'Bearer '"),
-    ('q18', q18_w_no_space, 'raise ValueError for anything that', "startswith('bearer') without the space"),
-    ('q18', q18_w_returns_none, 'raise ValueError for anything that', 'returns None instead of raising'),
-    ('q18', q18_w_empty_token, 'raise ValueError for anything that', "'Bearer ' gives an empty token"),
-    ('q18', q18_w_typeerror_none, 'raise ValueError for anything that', 'AttributeError for None'),
-    ('q18', q18_w_split_whitespace, 'raise ValueError for anything that', "split(): 'Bearer  abc' and tabs"),
-    ('q18', q18_w_strip, 'raise ValueError for anything that', "strip() first: 'Bearer abc ' accepted"),
-    ('q18', q18_w_space_only, 'raise ValueError for anything that', "a tab inside the token accepted"),
-    ('q18', q18_r_regex, None, 'regex fullmatch'),
-    ('q18', q18_r_partition, None, 'partition, casefold'),
-    ('q19', q19_w_header_alg, 'accept HS256 only: never the', 'alg from header'),
-    ('q19', q19_w_hs_family, 'accept HS256 only: never the', 'HS256/384/512'),
-    ('q19', q19_w_require_exp, 'require exp, iat and sub', 'require exp only'),
-    ('q19', q19_w_no_audience, 'check the audience: QUIZ_AUDIENCE', 'no audience check'),
-    ('q19', q19_w_no_issuer, 'check the issuer: QUIZ_ISSUER', 'no issuer check'),
-    ('q19', q19_w_swallow, 'accept HS256 only: never the', 'returns {} instead of raising'),
-    ('q19', q19_w_no_verify_exp, 'refuse an expired token', 'verify_exp False'),
-    ('q19', q19_w_value_error, 'require exp, iat and sub', 'ValueError for a missing claim'),
-    ('q19', q19_r_decode, None, 'jwt.decode with require'),
-    ('q19', q19_r_handmade, None, 'handmade.decode + own require'),
+    ("q17", q17_w_header, "return the payload: base64url-decode the", "reads the header"),
+    ("q17", q17_w_ascii, "return the payload: base64url-decode the", "decodes as ASCII (text: UTF-8)"),
+    ("q17", q17_w_latin1, "return the payload: base64url-decode the", "decodes as latin-1 (text: UTF-8)"),
+    ("q17", q17_w_checks_header, "decode only the middle part,", "parses the header too (text: nothing else read)"),
+    ("q17", q17_w_pyjwt, "decode only the middle part,", "PyJWT (reads header and signature)"),
+    ("q17", q17_w_no_padding, "return the payload: base64url-decode the", "no padding restored"),
+    ("q17", q17_w_returns_str, "return the payload: base64url-decode the", "returns str"),
+    ("q17", q17_w_reads_signature, "decode only the middle part,", "decodes the signature too"),
+    ("q17", q17_r_index, None, "index 1, utf-8"),
+    ("q17", q17_r_bytes, None, "b64decode altchars"),
+    ("q18", q18_w_split_index, "raise ValueError for anything that", "split(' ')[1]: IndexError, Basic accepted"),
+    ("q18", q18_w_case_sensitive, "return the token of 'Bearer", "case-sensitive 'Bearer '"),
+    ("q18", q18_w_no_space, "raise ValueError for anything that", "startswith('bearer') without the space"),
+    ("q18", q18_w_returns_none, "raise ValueError for anything that", "returns None instead of raising"),
+    ("q18", q18_w_empty_token, "raise ValueError for anything that", "'Bearer ' gives an empty token"),
+    ("q18", q18_w_typeerror_none, "raise ValueError for anything that", "AttributeError for None"),
+    ("q18", q18_w_split_whitespace, "raise ValueError for anything that", "split(): 'Bearer  abc' and tabs"),
+    ("q18", q18_w_strip, "raise ValueError for anything that", "strip() first: 'Bearer abc ' accepted"),
+    ("q18", q18_w_space_only, "raise ValueError for anything that", "a tab inside the token accepted"),
+    ("q18", q18_r_regex, None, "regex fullmatch"),
+    ("q18", q18_r_partition, None, "partition, casefold"),
+    ("q19", q19_w_header_alg, "accept HS256 only: never the", "alg from header"),
+    ("q19", q19_w_hs_family, "accept HS256 only: never the", "HS256/384/512"),
+    ("q19", q19_w_require_exp, "require exp, iat and sub", "require exp only"),
+    ("q19", q19_w_no_audience, "check the audience: QUIZ_AUDIENCE", "no audience check"),
+    ("q19", q19_w_no_issuer, "check the issuer: QUIZ_ISSUER", "no issuer check"),
+    ("q19", q19_w_swallow, "accept HS256 only: never the", "returns {} instead of raising"),
+    ("q19", q19_w_no_verify_exp, "refuse an expired token", "verify_exp False"),
+    ("q19", q19_w_value_error, "require exp, iat and sub", "ValueError for a missing claim"),
+    ("q19", q19_r_decode, None, "jwt.decode with require"),
+    ("q19", q19_r_handmade, None, "handmade.decode + own require"),
 ]
 
 
-@pytest.mark.parametrize(('label', 'answer', 'requirement', 'what'), CORPUS,
-                         ids=[f'{row[0]}-{row[1].__name__}' for row in CORPUS])
+@pytest.mark.parametrize(
+    ("label", "answer", "requirement", "what"), CORPUS, ids=[f"{row[0]}-{row[1].__name__}" for row in CORPUS]
+)
 def test_heldout_answer(label, answer, requirement, what):
     verdict = getattr(quiz, label).evaluate(answer)
     if requirement is None:
-        assert verdict.correct, f'{what}: {verdict.message}'
+        assert verdict.correct, f"{what}: {verdict.message}"
     else:
-        assert verdict.status == 'incorrect', f'{what}: accepted'
+        assert verdict.status == "incorrect", f"{what}: accepted"
         assert verdict.requirement.startswith(requirement), verdict.message
         assert "Requirement:" in verdict.message or not requirement, verdict.message

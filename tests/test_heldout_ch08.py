@@ -308,48 +308,68 @@ async def q3_r_wait_first_exception(introspect, tokens, timeout):
     return {t: task.result() for t, task in zip(tokens, tasks)}
 
 
-
 # (exercise, answer, how the requirement its refusal names begins ('' = any) or None for accepted, what the
 # learner did). Only answers the checker already handles as intended are here: see the report for the others.
 CORPUS = [
-    ('q1', q1_w_naive, 'stop within 200 candidates of', 'never awaits'),
-    ('q1', q1_w_time_sleep, 'stop within 200 candidates of', 'time.sleep(0) is no checkpoint'),
-    ('q1', q1_w_every_1000, 'stop within 200 candidates of', 'checkpoint every 1000 (text: at least every 200)'),
-    ('q1', q1_w_noop_await, 'stop within 200 candidates of', 'await of a coroutine that never suspends'),
-    ('q1', q1_w_swallow, 'stop within 200 candidates of', 'swallows CancelledError, returns None'),
-    ('q1', q1_w_returns_none, 'raise LookupError when no candidate', 'returns None instead of LookupError'),
-    ('q1', q1_w_no_tried, 'try the candidates in order,', 'does not append to tried'),
-    ('q1', q1_w_yield_before_loop, 'stop within 200 candidates of', 'one sleep(0) before the loop only'),
-    ('q1', q1_r_every_100, None, 'sleep(0) every 100'),
-    ('q1', q1_r_each, None, 'sleep(0) before each candidate'),
-    ('q2', q2_w_no_finally, 'when cancelled, close the connection', 'close not in finally'),
-    ('q2', q2_w_finally_no_shield, 'close() runs to the end', 'finally without shield: a second cancel stops close()'),
-    ('q2', q2_w_swallow, 'when cancelled, close the connection', 'swallows CancelledError'),
-    ('q2', q2_w_fire_and_forget, 'INSERT the jti, commit, close', 'close scheduled, never awaited'),
-    ('q2', q2_w_base_exception, 'when cancelled, close the connection', 'except BaseException: returns jti (swallowed)'),
-    ('q2', q2_w_no_commit, 'INSERT the jti, commit, close', 'no commit'),
-    ('q2', q2_w_wait_for, 'INSERT the jti, commit, close', 'close under wait_for(0.01): cut short'),
-    ('q2', q2_r_shield, None, 'finally + shield'),
-    ('q2', q2_r_wait_to_end, None, 'finally, wait for close to end despite cancels, re-raise'),
-    ('q3', q3_w_gather_exceptions, 'when one call fails, cancel', 'gather(return_exceptions=True): others keep running'),
-    ('q3', q3_w_sequential, 'run the calls concurrently and', 'sequential awaits, not concurrent'),
-    ('q3', q3_w_no_timeout, 'past the deadline raise TimeoutError,', 'TaskGroup without the timeout'),
-    ('q3', q3_w_timeout_per_call, 'past the deadline raise TimeoutError,', 'timeout per call, not for the whole group'),
-    ('q3', q3_w_wait_leaves_pending, 'past the deadline raise TimeoutError,', 'asyncio.wait(timeout): pending calls left running'),
-    ('q3', q3_w_partial, 'past the deadline raise TimeoutError,', 'returns a partial dict on timeout'),
-    ('q3', q3_w_wait_for_gather, 'when one call fails, cancel', 'wait_for(gather): a failure leaves the others running'),
-    ('q3', q3_r_taskgroup, None, 'timeout + TaskGroup'),
-    ('q3', q3_r_wait_first_exception, None, 'asyncio.wait FIRST_EXCEPTION, cancel and await pending'),
+    ("q1", q1_w_naive, "stop within 200 candidates of", "never awaits"),
+    ("q1", q1_w_time_sleep, "stop within 200 candidates of", "time.sleep(0) is no checkpoint"),
+    ("q1", q1_w_every_1000, "stop within 200 candidates of", "checkpoint every 1000 (text: at least every 200)"),
+    ("q1", q1_w_noop_await, "stop within 200 candidates of", "await of a coroutine that never suspends"),
+    ("q1", q1_w_swallow, "stop within 200 candidates of", "swallows CancelledError, returns None"),
+    ("q1", q1_w_returns_none, "raise LookupError when no candidate", "returns None instead of LookupError"),
+    ("q1", q1_w_no_tried, "try the candidates in order,", "does not append to tried"),
+    ("q1", q1_w_yield_before_loop, "stop within 200 candidates of", "one sleep(0) before the loop only"),
+    ("q1", q1_r_every_100, None, "sleep(0) every 100"),
+    ("q1", q1_r_each, None, "sleep(0) before each candidate"),
+    ("q2", q2_w_no_finally, "when cancelled, close the connection", "close not in finally"),
+    ("q2", q2_w_finally_no_shield, "close() runs to the end", "finally without shield: a second cancel stops close()"),
+    ("q2", q2_w_swallow, "when cancelled, close the connection", "swallows CancelledError"),
+    ("q2", q2_w_fire_and_forget, "INSERT the jti, commit, close", "close scheduled, never awaited"),
+    (
+        "q2",
+        q2_w_base_exception,
+        "when cancelled, close the connection",
+        "except BaseException: returns jti (swallowed)",
+    ),
+    ("q2", q2_w_no_commit, "INSERT the jti, commit, close", "no commit"),
+    ("q2", q2_w_wait_for, "INSERT the jti, commit, close", "close under wait_for(0.01): cut short"),
+    ("q2", q2_r_shield, None, "finally + shield"),
+    ("q2", q2_r_wait_to_end, None, "finally, wait for close to end despite cancels, re-raise"),
+    (
+        "q3",
+        q3_w_gather_exceptions,
+        "when one call fails, cancel",
+        "gather(return_exceptions=True): others keep running",
+    ),
+    ("q3", q3_w_sequential, "run the calls concurrently and", "sequential awaits, not concurrent"),
+    ("q3", q3_w_no_timeout, "past the deadline raise TimeoutError,", "TaskGroup without the timeout"),
+    ("q3", q3_w_timeout_per_call, "past the deadline raise TimeoutError,", "timeout per call, not for the whole group"),
+    (
+        "q3",
+        q3_w_wait_leaves_pending,
+        "past the deadline raise TimeoutError,",
+        "asyncio.wait(timeout): pending calls left running",
+    ),
+    ("q3", q3_w_partial, "past the deadline raise TimeoutError,", "returns a partial dict on timeout"),
+    (
+        "q3",
+        q3_w_wait_for_gather,
+        "when one call fails, cancel",
+        "wait_for(gather): a failure leaves the others running",
+    ),
+    ("q3", q3_r_taskgroup, None, "timeout + TaskGroup"),
+    ("q3", q3_r_wait_first_exception, None, "asyncio.wait FIRST_EXCEPTION, cancel and await pending"),
 ]
 
 
-@pytest.mark.parametrize(('label', 'answer', 'requirement', 'what'), CORPUS,
-                         ids=[f'{row[0]}-{row[1].__name__}' for row in CORPUS])
+@pytest.mark.parametrize(
+    ("label", "answer", "requirement", "what"), CORPUS, ids=[f"{row[0]}-{row[1].__name__}" for row in CORPUS]
+)
 def test_heldout_answer(label, answer, requirement, what):
     verdict = getattr(ch08, label).evaluate(answer)
     if requirement is None:
-        assert verdict.correct, f'{what}: {verdict.message}'
+        assert verdict.correct, f"{what}: {verdict.message}"
     else:
-        assert verdict.status == 'incorrect', f'{what}: accepted'
+        assert verdict.status == "incorrect", f"{what}: accepted"
         assert verdict.requirement.startswith(requirement), verdict.message
         assert "Requirement:" in verdict.message or not requirement, verdict.message

@@ -103,8 +103,12 @@ def hub(tmp_path: Path) -> Iterator[dict[str, Any]]:
     log = tmp_path / "hub.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(JUPYTERHUB), "-f", str(config)], cwd=tmp_path, env=env,
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [str(JUPYTERHUB), "-f", str(config)],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -152,13 +156,31 @@ async def _execute(ws_url: str, headers: dict[str, str], code: str) -> str:
 
     socket = await websocket_connect(HTTPRequest(ws_url, headers=headers, request_timeout=30))
     msg_id = uuid.uuid4().hex
-    socket.write_message(json.dumps({
-        "header": {"msg_id": msg_id, "username": "hub-test", "session": uuid.uuid4().hex,
-                   "msg_type": "execute_request", "version": "5.3"},
-        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-        "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
-                    "allow_stdin": False, "stop_on_error": True},
-    }))
+    socket.write_message(
+        json.dumps(
+            {
+                "header": {
+                    "msg_id": msg_id,
+                    "username": "hub-test",
+                    "session": uuid.uuid4().hex,
+                    "msg_type": "execute_request",
+                    "version": "5.3",
+                },
+                "parent_header": {},
+                "metadata": {},
+                "channel": "shell",
+                "buffers": [],
+                "content": {
+                    "code": code,
+                    "silent": False,
+                    "store_history": False,
+                    "user_expressions": {},
+                    "allow_stdin": False,
+                    "stop_on_error": True,
+                },
+            }
+        )
+    )
     stdout: list[str] = []
     try:
         while True:

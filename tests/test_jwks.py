@@ -41,8 +41,14 @@ def bearer(token: str) -> dict[str, str]:
 
 def access_claims(now: float, **changes: Any) -> dict[str, Any]:
     claims = {
-        "sub": "alice", "role": "user", "iss": ISSUER, "aud": AUDIENCE, "iat": int(now),
-        "exp": int(now) + 600, "jti": "forged-jti", "fam": "forged-family",
+        "sub": "alice",
+        "role": "user",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": int(now),
+        "exp": int(now) + 600,
+        "jti": "forged-jti",
+        "fam": "forged-family",
     }
     claims.update(changes)
     return claims
@@ -104,30 +110,40 @@ def test_the_api_accepts_its_own_public_key_tokens(running):
 def test_an_unknown_kid_is_401(running):
     algorithm, _, client = running
     stranger = generate_private_key(algorithm)
-    token = jwt.encode(access_claims(time.time()), stranger, algorithm=algorithm,
-                       headers={"typ": "at+jwt", "kid": "no-such-key"})
+    token = jwt.encode(
+        access_claims(time.time()), stranger, algorithm=algorithm, headers={"typ": "at+jwt", "kid": "no-such-key"}
+    )
     assert_invalid_token(client.get("/me", headers=bearer(token)), "unknown signing key")
 
 
 def test_a_token_without_a_kid_is_401(running):
     algorithm, _, client = running
-    token = jwt.encode(access_claims(time.time()), generate_private_key(algorithm),
-                       algorithm=algorithm, headers={"typ": "at+jwt"})
+    token = jwt.encode(
+        access_claims(time.time()), generate_private_key(algorithm), algorithm=algorithm, headers={"typ": "at+jwt"}
+    )
     assert_invalid_token(client.get("/me", headers=bearer(token)), "unknown signing key")
 
 
 def test_a_foreign_key_under_our_kid_fails_the_signature(running):
     algorithm, app, client = running
-    token = jwt.encode(access_claims(time.time()), generate_private_key(algorithm), algorithm=algorithm,
-                       headers={"typ": "at+jwt", "kid": app.state.key_ring.current.kid})
+    token = jwt.encode(
+        access_claims(time.time()),
+        generate_private_key(algorithm),
+        algorithm=algorithm,
+        headers={"typ": "at+jwt", "kid": app.state.key_ring.current.kid},
+    )
     assert_invalid_token(client.get("/me", headers=bearer(token)), "Signature verification failed")
 
 
 def test_another_algorithm_is_refused_even_with_our_kid(running):
     algorithm, app, client = running
     other = "EdDSA" if algorithm != "EdDSA" else "ES256"
-    token = jwt.encode(access_claims(time.time()), generate_private_key(other), algorithm=other,
-                       headers={"typ": "at+jwt", "kid": app.state.key_ring.current.kid})
+    token = jwt.encode(
+        access_claims(time.time()),
+        generate_private_key(other),
+        algorithm=other,
+        headers={"typ": "at+jwt", "kid": app.state.key_ring.current.kid},
+    )
     assert_invalid_token(client.get("/me", headers=bearer(token)), "alg value is not allowed")
 
 
@@ -174,8 +190,15 @@ def test_an_hs256_server_publishes_no_keys():
 def rotating() -> Iterator[tuple[ManualClock, KeyRing, httpx.Client]]:
     clock = ManualClock(1_700_000_000)
     ring = KeyRing("EdDSA", retire_after_seconds=3600, clock=clock)
-    settings = Settings(algorithm="EdDSA", key_ring=ring, issuer=ISSUER, audience=AUDIENCE,
-                        access_ttl_seconds=600, refresh_ttl_seconds=3600, clock=clock)
+    settings = Settings(
+        algorithm="EdDSA",
+        key_ring=ring,
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        access_ttl_seconds=600,
+        refresh_ttl_seconds=3600,
+        clock=clock,
+    )
     with serve(create_app(settings)) as server, httpx.Client(base_url=server.url, timeout=5) as client:
         yield clock, ring, client
 
@@ -212,8 +235,9 @@ def test_a_retired_key_leaves_the_set_and_its_tokens_die(rotating):
     clock.now += 1
     assert kids(client) == [ring.current.kid]
     # A token the old key signs with a far-away exp is refused for its key, not its age.
-    late = jwt.encode(access_claims(clock.now), old.private_key, algorithm="EdDSA",
-                      headers={"typ": "at+jwt", "kid": old.kid})
+    late = jwt.encode(
+        access_claims(clock.now), old.private_key, algorithm="EdDSA", headers={"typ": "at+jwt", "kid": old.kid}
+    )
     assert_invalid_token(client.get("/me", headers=bearer(late)), "unknown signing key")
 
 
@@ -245,9 +269,7 @@ def test_a_key_ring_must_outlive_the_refresh_tokens():
 
 def test_a_private_key_pem_can_be_passed():
     key = generate_private_key("ES256")
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     settings = Settings(algorithm="ES256", private_key=pem)
     assert settings.key_ring is not None
     assert settings.key_ring.retire_after_seconds == settings.refresh_ttl_seconds
@@ -263,8 +285,14 @@ def test_a_private_key_pem_can_be_passed():
         ({"algorithm": "RS256", "private_key": generate_private_key("EdDSA")}, "not RS256"),
         ({"algorithm": "HS256", "key_ring": KeyRing("EdDSA", retire_after_seconds=10**7)}, "secret_key"),
         ({"algorithm": "ES256", "key_ring": KeyRing("EdDSA", retire_after_seconds=10**7)}, "KeyRing for ES256"),
-        ({"algorithm": "EdDSA", "private_key": generate_private_key("EdDSA"),
-          "key_ring": KeyRing("EdDSA", retire_after_seconds=10**7)}, "not both"),
+        (
+            {
+                "algorithm": "EdDSA",
+                "private_key": generate_private_key("EdDSA"),
+                "key_ring": KeyRing("EdDSA", retire_after_seconds=10**7),
+            },
+            "not both",
+        ),
     ],
 )
 def test_mismatched_key_settings_are_refused(kwargs, message):

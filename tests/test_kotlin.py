@@ -167,9 +167,7 @@ def test_without_the_kernel_a_kotlin_cell_prints_one_line_and_python_goes_on():
         shell.run_cell("print('python still runs')")
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
-    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.stdout.splitlines() == [INSTALL_HINT, "python still runs"], result.stderr
     assert "make kotlin" in INSTALL_HINT
 
@@ -227,4 +225,3 @@ def test_killing_the_python_kernel_leaves_no_jvm_and_no_files():
         time.sleep(0.1)
     assert not Path(f"/proc/{pid}").exists()
     assert folder == "None"  # the start-up files were removed once the kernel answered
-

@@ -270,9 +270,7 @@ def test_a_plain_loopback_request_is_served(lab_app: Any) -> None:
     assert asgi_get(lab_app, ("127.0.0.1", 1234), "http://127.0.0.1", {}) == 200
 
 
-def test_the_lab_over_real_http_with_forwarded_allow_ips_star(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_the_lab_over_real_http_with_forwarded_allow_ips_star(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
     with serve(create_app(VulnerableSettings(keys_dir=str(tmp_path)))) as server:
         forwarded = httpx.get(f"{server.url}/labs", headers={"x-forwarded-for": "203.0.113.7"})

@@ -63,8 +63,11 @@ def private_uses(source: str, known: set[str]) -> list[str]:
             found += [f"from {node.module} import" for part in parts if _private(part)][:1]
             found += [f"{node.module}.{alias.name}" for alias in node.names if _private(alias.name)]
         elif isinstance(node, ast.Import):
-            found += [alias.name for alias in node.names
-                      if alias.name.split(".")[0] == "jwt_course" and any(_private(p) for p in alias.name.split("."))]
+            found += [
+                alias.name
+                for alias in node.names
+                if alias.name.split(".")[0] == "jwt_course" and any(_private(p) for p in alias.name.split("."))
+            ]
     known |= _jwt_course_names(tree)
     # Names assigned from an expression that mentions a known name (one level, in cell order).
     for node in ast.walk(tree):
@@ -101,7 +104,9 @@ def test_the_checker_catches_each_kind_of_private_use() -> None:
     assert private_uses("import jwt_course._slides", set()) == ["jwt_course._slides"]
     assert private_uses("from jwt_course import server as m\nm._random_secret()", set()) == ["m._random_secret"]
     known: set[str] = set()
-    assert private_uses("from jwt_course.store import RevocationStore\nstore = RevocationStore(':memory:')", known) == []
+    assert (
+        private_uses("from jwt_course.store import RevocationStore\nstore = RevocationStore(':memory:')", known) == []
+    )
     assert private_uses("store._conn.execute('select 1')", known) == ["store._conn"]
 
 
@@ -113,6 +118,9 @@ def test_the_checker_leaves_public_and_unrelated_names_alone() -> None:
 @pytest.mark.parametrize("notebook", LESSONS, ids=[n.name for n in LESSONS])
 def test_lesson_uses_public_jwt_course_names_only(notebook: Path) -> None:
     known: set[str] = set()
-    problems = [f"{notebook.name}, cell {number}: {name}"
-                for number, source in _code_cells(notebook) for name in private_uses(source, known)]
+    problems = [
+        f"{notebook.name}, cell {number}: {name}"
+        for number, source in _code_cells(notebook)
+        for name in private_uses(source, known)
+    ]
     assert not problems, "lessons must use public jwt_course names only:\n" + "\n".join(problems)

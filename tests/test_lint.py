@@ -25,8 +25,15 @@ def ruff(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_check_is_clean():
-    result = ruff("check", "jwt_course", "tests", "benchmarks", "--output-format", "concise",
-                  *(arg for path in PENDING for arg in ("--extend-exclude", path)))
+    result = ruff(
+        "check",
+        "jwt_course",
+        "tests",
+        "benchmarks",
+        "--output-format",
+        "concise",
+        *(arg for path in PENDING for arg in ("--extend-exclude", path)),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

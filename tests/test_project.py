@@ -14,9 +14,7 @@ import jwt_course
 from jwt_course.course import CHAPTERS, ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-NOTEBOOKS = sorted(
-    p for folder in ("notebooks", "solutions", "exercises") for p in (ROOT / folder).glob("*.ipynb")
-)
+NOTEBOOKS = sorted(p for folder in ("notebooks", "solutions", "exercises") for p in (ROOT / folder).glob("*.ipynb"))
 
 
 def _requirement(spec: str) -> tuple[str, str]:
@@ -121,7 +119,9 @@ def test_notebook_is_committed_clean_and_run_top_to_bottom(path):
 
 @pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
 def test_lesson_opens_and_closes_as_the_conventions_say(path):
-    text = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown")
+    text = "\n".join(
+        "".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown"
+    )
     headings = ["What you'll learn", "What you need", "Key points", "Further reading"]
     if not path.name.startswith("00"):
         headings.append("Interview questions")

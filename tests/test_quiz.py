@@ -195,8 +195,7 @@ def test_model_solution_is_correct(question):
 
 @pytest.mark.parametrize("question", CODE, ids=lambda q: q.label)
 def test_stub_is_not_solved(question):
-    def stub(*args):
-        ...  # your code here
+    def stub(*args): ...  # your code here
 
     verdict = question.evaluate(stub)
     assert verdict.status == "not solved"
@@ -283,7 +282,11 @@ def test_quiz_token_is_valid_for_the_model_verify():
 @pytest.mark.parametrize(
     ("what", "options", "expected"),
     [
-        ("no audience check", {"audience": None, "options": {"verify_aud": False, "require": ["exp", "iat", "sub"]}}, "another audience"),
+        (
+            "no audience check",
+            {"audience": None, "options": {"verify_aud": False, "require": ["exp", "iat", "sub"]}},
+            "another audience",
+        ),
         ("no issuer check", {"issuer": None}, "another issuer"),
         ("no require", {"options": {}}, "a token without exp"),
         ("two algorithms", {"algorithms": ["HS256", "HS512"]}, "an HS512 token signed with the right secret"),
@@ -314,7 +317,11 @@ def test_q19_a_verify_that_raises_the_wrong_error_is_refused():
         if header["alg"] != "HS256":
             raise ValueError("bad alg")
         return jwt.decode(
-            token, QUIZ_KEY, algorithms=["HS256"], issuer=QUIZ_ISSUER, audience=QUIZ_AUDIENCE,
+            token,
+            QUIZ_KEY,
+            algorithms=["HS256"],
+            issuer=QUIZ_ISSUER,
+            audience=QUIZ_AUDIENCE,
             options={"require": ["exp", "iat", "sub"]},
         )
 
@@ -352,8 +359,14 @@ def test_q19_the_alg_confusion_tokens_are_signed_with_the_right_key():
 
 def test_q19_refuses_a_verifier_allowing_every_hmac_algorithm():
     def verify(token):
-        return jwt.decode(token, QUIZ_KEY, algorithms=["HS256", "HS384", "HS512"], issuer=QUIZ_ISSUER,
-                          audience=QUIZ_AUDIENCE, options={"require": ["exp", "iat", "sub"]})
+        return jwt.decode(
+            token,
+            QUIZ_KEY,
+            algorithms=["HS256", "HS384", "HS512"],
+            issuer=QUIZ_ISSUER,
+            audience=QUIZ_AUDIENCE,
+            options={"require": ["exp", "iat", "sub"]},
+        )
 
     verdict = quiz.q19.evaluate(verify)
     assert verdict.status == "incorrect" and "HS384 token signed with the right secret" in verdict.message

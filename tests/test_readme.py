@@ -47,7 +47,11 @@ def test_readme_example_prints_what_the_readme_shows(command, expected):
     assert args[0] == "jwt-course"
     result = subprocess.run(
         [sys.executable, "-m", "jwt_course", *args[1:]],
-        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, timeout=60,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=60,
     )
     assert result.stdout.rstrip("\n") == expected.rstrip("\n")

@@ -31,6 +31,7 @@ from jwt_course.server import Settings, create_app
 SECRET = "schemathesis-test-secret-0123456789abcdef-0123456"
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
+
 @pytest.fixture(scope="module", autouse=True)
 def private_hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     # Even with database=None hypothesis caches constants under ./.hypothesis: not here.

@@ -36,9 +36,7 @@ INVALID_TOKEN = re.compile(r'^Bearer error="invalid_token", error_description="[
 
 
 def settings(**overrides: Any) -> Settings:
-    return Settings(
-        **{"secret_key": SECRET, "issuer": ISSUER, "audience": AUDIENCE, **overrides}
-    )
+    return Settings(**{"secret_key": SECRET, "issuer": ISSUER, "audience": AUDIENCE, **overrides})
 
 
 @pytest.fixture(scope="module")
@@ -241,7 +239,16 @@ def test_passwords_are_stored_as_scrypt_hashes(app):
         ("/refresh", {"content": b"not json", "headers": {"content-type": "application/json"}}),
         ("/refresh", {"json": {"refresh_token": 123}}),
     ],
-    ids=["truncated", "array", "missing-field", "bad-utf8", "huge-password", "json-to-form", "refresh-text", "refresh-number"],
+    ids=[
+        "truncated",
+        "array",
+        "missing-field",
+        "bad-utf8",
+        "huge-password",
+        "json-to-form",
+        "refresh-text",
+        "refresh-number",
+    ],
 )
 def test_malformed_bodies_are_422_never_500(client, path, kwargs):
     response = client.post(path, **kwargs)
@@ -370,9 +377,7 @@ def test_an_rs256_token_is_rejected(client, rsa_key):
 
 def test_an_hs256_token_keyed_with_a_public_key_pem_is_rejected(client, rsa_key):
     # The RS256 -> HS256 confusion attack: sign with the public key as an HMAC secret.
-    pem = rsa_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    pem = rsa_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     token = sign({"alg": "HS256", "typ": "at+jwt"}, claims(), key=pem)
     assert_invalid_token(client.get("/me", headers=bearer(token)))
 
@@ -591,9 +596,7 @@ def test_a_secret_too_short_for_hs512_is_refused():
 
 
 def test_a_public_key_pem_is_refused_as_a_secret(rsa_key):
-    pem = rsa_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    pem = rsa_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     with pytest.raises(ValueError, match="HMAC secret"):
         Settings(secret_key=pem)
 
@@ -615,7 +618,12 @@ def test_settings_from_env_reads_the_variables(tmp_path):
         "JWT_COURSE_DATABASE": str(tmp_path / "env.sqlite3"),
     }
     loaded = Settings.from_env(environ)
-    assert (loaded.secret_key, loaded.algorithm, loaded.issuer, loaded.audience) == ("e" * 64, "HS512", "https://env.test", "env-api")
+    assert (loaded.secret_key, loaded.algorithm, loaded.issuer, loaded.audience) == (
+        "e" * 64,
+        "HS512",
+        "https://env.test",
+        "env-api",
+    )
     assert (loaded.access_ttl_seconds, loaded.refresh_ttl_seconds) == (60, 3600)
     assert loaded.database == environ["JWT_COURSE_DATABASE"]
 

@@ -169,8 +169,6 @@ def test_accepted_connections_get_tcp_nodelay():
     assert asyncio.run(nodelay_of_an_accepted_connection()) != 0
 
 
-
-
 # -- browser_url: what a learner's browser opens (loopback locally, the proxy on a hub) -----
 
 

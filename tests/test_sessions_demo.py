@@ -155,9 +155,7 @@ def _token(server) -> str:
 def test_jwt_login_returns_a_signed_token_with_the_servers_clock(jwt_server):
     body = httpx.post(f"{jwt_server.url}/login", json=ALICE).json()
     assert body["token_type"] == "bearer" and body["expires_in"] == 60
-    claims = jwt.decode(
-        body["access_token"], SECRET, algorithms=["HS256"], options={"verify_exp": False}
-    )
+    claims = jwt.decode(body["access_token"], SECRET, algorithms=["HS256"], options={"verify_exp": False})
     assert claims == {"sub": "alice", "iat": START, "exp": START + 60}
 
 
@@ -222,9 +220,7 @@ GARBAGE_LOGINS = [
 @pytest.mark.parametrize("which", ["session_server", "jwt_server"])
 def test_garbage_logins_get_a_small_4xx_without_the_password(request, which, body):
     server = request.getfixturevalue(which)
-    response = httpx.post(
-        f"{server.url}/login", content=body, headers={"content-type": "application/json"}
-    )
+    response = httpx.post(f"{server.url}/login", content=body, headers={"content-type": "application/json"})
     assert 400 <= response.status_code < 500, response.text
     assert len(response.content) < 4096
     assert "never-echo-this-password" not in response.text

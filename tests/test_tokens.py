@@ -316,5 +316,11 @@ def test_a_key_ring_for_another_algorithm_is_refused():
 def test_a_key_ring_and_a_secret_together_are_refused():
     ring = KeyRing("EdDSA", retire_after_seconds=3600)
     with pytest.raises(ValueError, match="not both"):
-        TokenSigner(signing_key=SECRET, algorithm="EdDSA", issuer=ISSUER, audience=AUDIENCE,
-                    clock=ManualClock(NOW), key_ring=ring)
+        TokenSigner(
+            signing_key=SECRET,
+            algorithm="EdDSA",
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            clock=ManualClock(NOW),
+            key_ring=ring,
+        )

@@ -111,8 +111,15 @@ def real_token(**changes: Any) -> str:
     """A token signed with the real server's secret; ``changes`` alter one claim."""
     now = int(time.time())
     claims = {
-        "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "role": "user",
-        "iat": now, "exp": now + 600, "jti": "j1", "fam": "f1", **changes,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "alice",
+        "role": "user",
+        "iat": now,
+        "exp": now + 600,
+        "jti": "j1",
+        "fam": "f1",
+        **changes,
     }
     return handmade.encode(claims, SECRET, "HS256", headers={"typ": "at+jwt"})
 
@@ -295,9 +302,7 @@ def test_embedded_jwk_is_refused_by_the_real_server(request: pytest.FixtureReque
     assert call(client, "/admin", forged).status_code == 401
 
 
-def test_jku_pointing_at_the_attackers_key_set_works_on_the_lab(
-    vulnerable: httpx.Client, attacker_jwks: str
-) -> None:
+def test_jku_pointing_at_the_attackers_key_set_works_on_the_lab(vulnerable: httpx.Client, attacker_jwks: str) -> None:
     token = login(vulnerable, "/jku-header/login")["access_token"]
     header = {**parts(token)[0], "kid": "attacker", "jku": attacker_jwks}
     forged = handmade.encode(as_admin(token), ATTACKER_KEY, "RS256", headers=header)
@@ -313,9 +318,7 @@ def test_the_jku_lab_never_fetches_beyond_loopback(vulnerable: httpx.Client) -> 
 
 
 @pytest.mark.parametrize("server", ["real", "real_rs256"])
-def test_jku_is_refused_by_the_real_server(
-    request: pytest.FixtureRequest, server: str, attacker_jwks: str
-) -> None:
+def test_jku_is_refused_by_the_real_server(request: pytest.FixtureRequest, server: str, attacker_jwks: str) -> None:
     client = request.getfixturevalue(server)
     token = login(client)["access_token"]
     header = {**parts(token)[0], "alg": "RS256", "kid": "attacker", "jku": attacker_jwks}
@@ -348,8 +351,13 @@ LAB: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(VulnerableS
 def lab_token(**changes: Any) -> str:
     now = int(time.time())
     claims = {
-        "iss": LAB["issuer"], "aud": LAB["audience"], "sub": "bob",
-        "role": "admin", "iat": now, "exp": now + 600, **changes,
+        "iss": LAB["issuer"],
+        "aud": LAB["audience"],
+        "sub": "bob",
+        "role": "admin",
+        "iat": now,
+        "exp": now + 600,
+        **changes,
     }
     return handmade.encode(claims, LAB["secret"], "HS256", headers={"typ": "at+jwt"})
 

@@ -18,7 +18,9 @@ def first_lines(*args: str, env: dict[str, str] | None = None) -> str:
     """Run `jwt-course serve ARGS` until it is ready, stop it, return what it printed."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "jwt_course", "serve", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={**os.environ, **(env or {})},
     )
     assert proc.stdout is not None

@@ -39,9 +39,16 @@ class Browser:
         options = {
             "binary": chromium,
             "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1400,1000", "--no-first-run", "--disable-quic", "--disable-sync",
-                "--disable-background-networking", "--disable-component-update",
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--window-size=1400,1000",
+                "--no-first-run",
+                "--disable-quic",
+                "--disable-sync",
+                "--disable-background-networking",
+                "--disable-component-update",
             ],
         }
         caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}}
@@ -132,9 +139,12 @@ def swagger_authorize_and_get_me(browser: Browser, docs_url: str, user: str, pas
     status = browser.wait_for(
         f"const e = document.querySelector('{me} .live-responses-table tbody .response-col_status');"
         "return e && e.textContent.trim()",
-        10, "the response to GET /me",
+        10,
+        "the response to GET /me",
     )
-    body = browser.js(f"return document.querySelector('{me} .live-responses-table tbody .response-col_description').innerText")
+    body = browser.js(
+        f"return document.querySelector('{me} .live-responses-table tbody .response-col_description').innerText"
+    )
     return str(status), str(body)
 
 

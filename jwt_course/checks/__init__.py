@@ -151,8 +151,7 @@ class Exercise:
         except Exception as exc:  # the learner's bug, reported as one line
             shown = ", ".join([*map(_short, args), *(f"{k}={_short(v)}" for k, v in kwargs.items())])
             raise Failure(
-                f"{getattr(fn, '__name__', 'your function')}({shown}) raised "
-                f"{type(exc).__name__}: {exc}"
+                f"{getattr(fn, '__name__', 'your function')}({shown}) raised {type(exc).__name__}: {exc}"
             ) from None
         if result is None or result is Ellipsis:
             raise NotSolved
@@ -187,10 +186,7 @@ class Exercise:
                 failure.counterexample,
             )
         except Exception as exc:  # an answer so unusual the checker tripped over it: still a verdict
-            message = (
-                f"{self.label}: not quite. The checker could not use your answer: "
-                f"{type(exc).__name__}: {exc}"
-            )
+            message = f"{self.label}: not quite. The checker could not use your answer: {type(exc).__name__}: {exc}"
             return Verdict("incorrect", message, self.label)
         return Verdict("correct", f"{self.label}: correct!", self.label)
 

@@ -18,10 +18,7 @@ __all__ = ["q0"]
 _PARTS = "return the three dot-separated parts: header, payload, signature"
 _EMPTY = "keep an empty signature as '' (an unsecured JWS, alg 'none', still has three parts)"
 _THREE = "a signed JWT (JWS compact serialisation, RFC 7515 §7.1) has exactly three parts: raise an error otherwise"
-_JWE = (
-    "refuse a five-part token: that is an encrypted JWT (JWE compact serialisation, RFC 7516 §7.1), "
-    "not a signed one"
-)
+_JWE = "refuse a five-part token: that is an encrypted JWT (JWE compact serialisation, RFC 7516 §7.1), not a signed one"
 # A JWE's shape: protected header . encrypted key . IV . ciphertext . authentication tag
 _JWE_TOKEN = "eyJhbGciOiJSU0EtT0FFUC0yNTYiLCJlbmMiOiJBMjU2R0NNIn0.OKOawDo13gRp2ojaHV7LFpZcgV7T6DVZ.48V1_ALb6US04U3b.5eym8TW_c8SuK0ltJ3rpYIzOeDQz7TALvtu6UG9oMo4vpzs9tX_EFShS8iB7j6ji.XFBoMYUZodetZdvTiFvSkQ"
 
@@ -70,11 +67,11 @@ class SplitToken(TableExercise):
     @property
     def solution_code(self) -> str:
         # Chapter 00 has no solutions notebook: its model answer is here (one source).
-        return '''
+        return """
 def split_token(token: str) -> tuple[str, str, str]:
     header, payload, signature = token.split(".")  # exactly three parts (a JWS), or ValueError
     return header, payload, signature
-'''
+"""
 
 
 q0 = SplitToken()

@@ -29,7 +29,7 @@ __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
 _KEY = b"checker-key-for-chapter-01-32-bytes!"
 _OTHER_KEY = b"another-key-that-is-32-bytes-long!"
 _ALPHABET = string.ascii_letters + string.digits + "-_"
-_TEXT = string.ascii_letters + string.digits + " éü€\"\\/-_"  # explicit: no unicode tables needed
+_TEXT = string.ascii_letters + string.digits + ' éü€"\\/-_'  # explicit: no unicode tables needed
 
 
 def _spec_decode(text: str) -> bytes:
@@ -67,14 +67,22 @@ class B64urlEncode(TableExercise):
             Case(_Q1_STR, is_str, (b"a",)),
             Case(_Q1_PAD, Returns("YQ"), (b"a",), note="standard base64 gives 'YQ=='"),
             Case(_Q1_PAD, Returns("YWI"), (b"ab",)),
-            Case(_Q1_SAME, Satisfies(lambda v: isinstance(v, str) and len(v) == 4, "return 4 characters"),
-                 (bytes([0xFB, 0xFF, 0xBF]),), note="3 bytes are 24 bits: 4 characters of 6 bits, whatever the bytes"),
+            Case(
+                _Q1_SAME,
+                Satisfies(lambda v: isinstance(v, str) and len(v) == 4, "return 4 characters"),
+                (bytes([0xFB, 0xFF, 0xBF]),),
+                note="3 bytes are 24 bits: 4 characters of 6 bits, whatever the bytes",
+            ),
             Case(_Q1_ALPHABET, Returns("-_-_"), (bytes([0xFB, 0xFF, 0xBF]),), note="standard base64 gives '+/+/'"),
             Case(_Q1_SAME, Returns(""), (b"",)),
             Case(_Q1_SAME, Returns("YWJj"), (b"abc",)),
             Case(_Q1_SAME, Returns(b64url_encode(b'{"alg":"HS256","typ":"JWT"}')), (b'{"alg":"HS256","typ":"JWT"}',)),
-            Case(_Q1_SAME, Returns(b64url_encode(bytes(range(256)))), (bytes(range(256)),),
-                 shown="b64url_encode(bytes(range(256)))"),
+            Case(
+                _Q1_SAME,
+                Returns(b64url_encode(bytes(range(256)))),
+                (bytes(range(256)),),
+                shown="b64url_encode(bytes(range(256)))",
+            ),
         ]
 
     def differentials(self) -> Sequence[Differential]:
@@ -125,8 +133,12 @@ class B64urlDecode(TableExercise):
             Case(_Q2_DECODE, Returns(b""), ("",)),
             Case(_Q2_DECODE, Returns(bytes([0xFB, 0xFF, 0xBF])), ("-_-_",)),
             Case(_Q2_DECODE, Returns(b'{"alg":"HS256"}'), ("eyJhbGciOiJIUzI1NiJ9",)),
-            Case(_Q2_DECODE, Returns(bytes(range(256))), (b64url_encode(bytes(range(256))),),
-                 shown="b64url_decode(<bytes(range(256)) encoded>)"),
+            Case(
+                _Q2_DECODE,
+                Returns(bytes(range(256))),
+                (b64url_encode(bytes(range(256))),),
+                shown="b64url_decode(<bytes(range(256)) encoded>)",
+            ),
         ]
         table += [Case(_Q2_STRICT, Raises(), (h.value,), note=f"it has {h.what}") for h in c.NOT_BASE64URL]
         table += [  # a trailing newline that leaves a valid length: re.match('^...$') lets it through
@@ -144,10 +156,14 @@ class B64urlDecode(TableExercise):
 
 _Q3_READ = "return the payload (the middle part) as a dict, for any token"
 _Q3_NO_KEY = "read the claims without the key: encoded is not encrypted"
-_Q3_UTF8 = ("the payload is JSON in UTF-8 (RFC 7519 §7.2): another library may write 'ë' as its two UTF-8 "
-            "bytes instead of \\u00eb, so decode the bytes as UTF-8 (json.loads(bytes) does), never as ASCII")
-_Q3_MIDDLE = ("read only the middle part: the header and the signature play no part, so a token whose "
-              "signature or header is damaged still has readable claims")
+_Q3_UTF8 = (
+    "the payload is JSON in UTF-8 (RFC 7519 §7.2): another library may write 'ë' as its two UTF-8 "
+    "bytes instead of \\u00eb, so decode the bytes as UTF-8 (json.loads(bytes) does), never as ASCII"
+)
+_Q3_MIDDLE = (
+    "read only the middle part: the header and the signature play no part, so a token whose "
+    "signature or header is damaged still has readable claims"
+)
 _URLSAFE_CLAIMS = {"sub": "42", "note": "~~~???~~~???>>>"}  # base64url: "...J-fn4_Pz9-..."
 _RFC_CLAIMS = {"iss": "joe", "exp": 1300819380, "http://example.com/is_root": True}
 
@@ -158,7 +174,7 @@ def _q3_reference(token: str) -> Any:
 
 def _claims(st: Any) -> Any:
     names = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=6)
-    values = st.one_of(st.integers(-10**12, 10**12), st.text(alphabet=_TEXT, max_size=12), st.booleans(), st.none())
+    values = st.one_of(st.integers(-(10**12), 10**12), st.text(alphabet=_TEXT, max_size=12), st.booleans(), st.none())
     return st.dictionaries(names, values, max_size=5)
 
 
@@ -186,20 +202,40 @@ class ReadClaims(TableExercise):
         utf8_token = f"{head}.{utf8_body}." + b64url_encode(hmac.digest(_KEY, f"{head}.{utf8_body}".encode(), "sha256"))
         return [
             case({"sub": "42", "role": "user"}, mine, "a token for {'sub': '42', 'role': 'user'}"),
-            case(secret, jwt.encode(secret, secrets.token_bytes(32), algorithm="HS256"),
-                 "a token signed with a key you do not have", _Q3_NO_KEY),
+            case(
+                secret,
+                jwt.encode(secret, secrets.token_bytes(32), algorithm="HS256"),
+                "a token signed with a key you do not have",
+                _Q3_NO_KEY,
+            ),
             case(unicode, jwt.encode(unicode, _KEY, algorithm="HS256"), "a token for {'name': 'Zoë', ...}"),
             case({"sub": "9"}, swapped, 'a token whose header lists "typ" first'),
-            case(_URLSAFE_CLAIMS, jwt.encode(_URLSAFE_CLAIMS, _KEY, algorithm="HS256"),
-                 f"a token for {_URLSAFE_CLAIMS!r}, whose payload has '-' and '_'"),
+            case(
+                _URLSAFE_CLAIMS,
+                jwt.encode(_URLSAFE_CLAIMS, _KEY, algorithm="HS256"),
+                f"a token for {_URLSAFE_CLAIMS!r}, whose payload has '-' and '_'",
+            ),
             case(_RFC_CLAIMS, c.RFC7515_A1_TOKEN, "RFC 7515 A.1's token (its exp is in 2011)", _Q3_NO_KEY),
             case({"sub": "mallory"}, c.alg_none({"sub": "mallory"})[0].value, "an alg=none token (empty signature)"),
-            case(raw_utf8, utf8_token, f"a token for {raw_utf8!r} written by a library that keeps UTF-8 "
-                 "(its payload has the raw bytes of 'ë' and 'Ł')", _Q3_UTF8),
-            case({"sub": "42", "role": "user"}, f"{head}.{body}.{signature[:1]}",
-                 "the token with its signature cut to one character (from a truncated log line)", _Q3_MIDDLE),
-            case({"sub": "42", "role": "user"}, f"eyJ.{body}.{signature}",
-                 "the token with its header cut to 'eyJ'", _Q3_MIDDLE),
+            case(
+                raw_utf8,
+                utf8_token,
+                f"a token for {raw_utf8!r} written by a library that keeps UTF-8 "
+                "(its payload has the raw bytes of 'ë' and 'Ł')",
+                _Q3_UTF8,
+            ),
+            case(
+                {"sub": "42", "role": "user"},
+                f"{head}.{body}.{signature[:1]}",
+                "the token with its signature cut to one character (from a truncated log line)",
+                _Q3_MIDDLE,
+            ),
+            case(
+                {"sub": "42", "role": "user"},
+                f"eyJ.{body}.{signature}",
+                "the token with its header cut to 'eyJ'",
+                _Q3_MIDDLE,
+            ),
         ]
 
     def differentials(self) -> Sequence[Differential]:
@@ -208,7 +244,9 @@ class ReadClaims(TableExercise):
 
         return [
             Differential(
-                _Q3_READ, _q3_reference, lambda st: st.builds(token, _claims(st)),
+                _Q3_READ,
+                _q3_reference,
+                lambda st: st.builds(token, _claims(st)),
                 shown=lambda args: f"read_claims(<token for {_q3_reference(args[0])!r:.60}>)",
             )
         ]
@@ -218,8 +256,10 @@ class ReadClaims(TableExercise):
 
 _Q4_SAME = "return exactly what jwt.encode(payload, key, algorithm='HS256') returns"
 _Q4_HEADER = 'header {"alg": "HS256", "typ": "JWT"} in that order, as compact JSON'
-_Q4_PAYLOAD = ("the payload as given (same key order), as json.dumps makes it with separators=(',', ':') "
-               "and its default ensure_ascii ('ë' becomes \\u00eb, as in PyJWT), then base64url")
+_Q4_PAYLOAD = (
+    "the payload as given (same key order), as json.dumps makes it with separators=(',', ':') "
+    "and its default ensure_ascii ('ë' becomes \\u00eb, as in PyJWT), then base64url"
+)
 _Q4_SIGNATURE = "signature: the raw HMAC-SHA256 digest of header_b64 + '.' + payload_b64, base64url-encoded"
 
 
@@ -253,19 +293,34 @@ class MakeHS256Token(TableExercise):
             expected = _pyjwt(payload, _KEY)
             head, body, signature = expected.split(".")
             shown = f"make_hs256_token({payload!r}, key)"
-            for requirement, index, part in ((_Q4_HEADER, 0, head), (_Q4_PAYLOAD, 1, body), (_Q4_SIGNATURE, 2, signature)):
-                table.append(Case(
-                    requirement,
-                    Satisfies(_has_part(index, part),
-                              f"have the {('header', 'payload', 'signature')[index]} part {part[:24]}..."),
-                    (payload, _KEY), shown=shown,
-                ))
+            for requirement, index, part in (
+                (_Q4_HEADER, 0, head),
+                (_Q4_PAYLOAD, 1, body),
+                (_Q4_SIGNATURE, 2, signature),
+            ):
+                table.append(
+                    Case(
+                        requirement,
+                        Satisfies(
+                            _has_part(index, part),
+                            f"have the {('header', 'payload', 'signature')[index]} part {part[:24]}...",
+                        ),
+                        (payload, _KEY),
+                        shown=shown,
+                    )
+                )
             table.append(Case(_Q4_SAME, Returns(expected), (payload, _KEY), shown=shown))
         return table
 
     def differentials(self) -> Sequence[Differential]:
-        return [Differential(_Q4_SAME, _pyjwt, lambda st: st.tuples(_claims(st), st.just(_KEY)),
-                             shown=lambda args: f"make_hs256_token({args[0]!r:.70}, key)")]
+        return [
+            Differential(
+                _Q4_SAME,
+                _pyjwt,
+                lambda st: st.tuples(_claims(st), st.just(_KEY)),
+                shown=lambda args: f"make_hs256_token({args[0]!r:.70}, key)",
+            )
+        ]
 
 
 # -- q5 ------------------------------------------------------------------------
@@ -275,8 +330,10 @@ _Q5_AS_RECEIVED = "HMAC the first two parts exactly as they appear in the token 
 _Q5_FALSE = "False for a token whose header, payload or signature was changed, or signed with another key"
 _Q5_STRICT = "False for a signature that is not valid base64url (padding, '+'/'/', characters outside the alphabet)"
 _Q5_NEVER_RAISES = "False, never an exception, for anything that is not three dot-separated parts"
-_Q5_NOT_ASCII = ("False, never an exception, for a token with characters outside base64url in its first two "
-                 "parts ('é' cannot even be encoded as ASCII)")
+_Q5_NOT_ASCII = (
+    "False, never an exception, for a token with characters outside base64url in its first two "
+    "parts ('é' cannot even be encoded as ASCII)"
+)
 _Q5_CONSTANT = "compare the digests with hmac.compare_digest (constant time), not =="
 
 
@@ -347,8 +404,13 @@ class VerifyHS256(TableExercise):
         urlsafe = c.urlsafe_signed({"sub": "42"}, _KEY)
         table = [
             verify(good, _KEY, True, _Q5_TRUE, "a token signed with this key"),
-            verify(c.RFC7515_A1_TOKEN, c.RFC7515_A1_KEY, True, _Q5_AS_RECEIVED,
-                   "RFC 7515 A.1's token, whose header has a line break inside"),
+            verify(
+                c.RFC7515_A1_TOKEN,
+                c.RFC7515_A1_KEY,
+                True,
+                _Q5_AS_RECEIVED,
+                "RFC 7515 A.1's token, whose header has a line break inside",
+            ),
         ]
         table += [verify(h.value, _KEY, True, _Q5_AS_RECEIVED, h.what) for h in c.header_variants({"sub": "42"}, _KEY)]
         spaced = c.payload_spaced({"sub": "42", "role": "user"}, _KEY)
@@ -358,8 +420,16 @@ class VerifyHS256(TableExercise):
             verify(forged.value, _KEY, False, _Q5_FALSE, forged.what),
             verify(urlsafe, _KEY, True, _Q5_TRUE, "a token whose signature contains '-' and '_'"),
             verify(f"{head}.{forged_body}.{signature}", _KEY, False, _Q5_FALSE, "the token with role user -> admin"),
-            verify(f"{forged_head}.{body}.{signature}", _KEY, False, _Q5_FALSE, "the token with a kid added to its header"),
-            verify(f"{head}.{body}.{_flip(signature)}", _KEY, False, _Q5_FALSE, "the token with one signature character changed"),
+            verify(
+                f"{forged_head}.{body}.{signature}", _KEY, False, _Q5_FALSE, "the token with a kid added to its header"
+            ),
+            verify(
+                f"{head}.{body}.{_flip(signature)}",
+                _KEY,
+                False,
+                _Q5_FALSE,
+                "the token with one signature character changed",
+            ),
             verify(good, _OTHER_KEY, False, _Q5_FALSE, "a token signed with key"),
             verify(f"{head}.{body}.", _KEY, False, _Q5_FALSE, "the token with an empty signature"),
         ]
@@ -368,10 +438,20 @@ class VerifyHS256(TableExercise):
             verify(f"{head}.{body}.!!!!", _KEY, False, _Q5_STRICT, "the token with '!!!!' as its signature"),
             verify(f"{head}.{body}", _KEY, False, _Q5_NEVER_RAISES, "a token with only two parts"),
             verify(f"{good}.{signature}", _KEY, False, _Q5_NEVER_RAISES, "a token with four parts"),
-            verify(f"{good}.{b64url_encode(hmac.digest(_KEY, good.encode(), 'sha256'))}", _KEY, False, _Q5_NEVER_RAISES,
-                   "four parts whose last is the HMAC of the first three under key"),
-            verify(f"{head}.{b64url_encode(hmac.digest(_KEY, head.encode(), 'sha256'))}", _KEY, False, _Q5_NEVER_RAISES,
-                   "two parts whose last is the HMAC of the first under key"),
+            verify(
+                f"{good}.{b64url_encode(hmac.digest(_KEY, good.encode(), 'sha256'))}",
+                _KEY,
+                False,
+                _Q5_NEVER_RAISES,
+                "four parts whose last is the HMAC of the first three under key",
+            ),
+            verify(
+                f"{head}.{b64url_encode(hmac.digest(_KEY, head.encode(), 'sha256'))}",
+                _KEY,
+                False,
+                _Q5_NEVER_RAISES,
+                "two parts whose last is the HMAC of the first under key",
+            ),
             verify("", _KEY, False, _Q5_NEVER_RAISES, "an empty string"),
             verify(f"é{head}.{body}.{signature}", _KEY, False, _Q5_NOT_ASCII, "a token with 'é' in its header"),
             verify(f"{head}.{body}é.{signature}", _KEY, False, _Q5_NOT_ASCII, "a token with 'é' in its payload"),
@@ -399,8 +479,9 @@ _Q6_EXP = "expired when exp <= now - leeway (exp is the first second the token i
 _Q6_NBF = "not yet valid when nbf > now + leeway"
 _Q6_ORDER = "check nbf before exp"
 _Q6_PRESENT = "a claim that is present is checked, whatever its value (exp = 0 is 1970, not 'absent')"
-_Q6_FLOAT = ("a NumericDate may be a float: compare it as it is (PyJWT's int() moves it by up to a second, "
-             "as the exercise says)")
+_Q6_FLOAT = (
+    "a NumericDate may be a float: compare it as it is (PyJWT's int() moves it by up to a second, as the exercise says)"
+)
 
 
 def _q6_reference(claims: dict[str, Any], now: int, leeway: int = 0) -> str:
@@ -426,8 +507,10 @@ class TimeStatus(TableExercise):
 
     def cases(self) -> Sequence[Case]:
         def case(claims: dict[str, Any], expected: str, requirement: str, leeway: int = 0, note: str = "") -> Case:
-            offsets = ", ".join(f"{k}=now{v - _NOW:+}" if isinstance(v, int) and abs(v - _NOW) < 10**6 else f"{k}={v!r}"
-                                for k, v in claims.items())
+            offsets = ", ".join(
+                f"{k}=now{v - _NOW:+}" if isinstance(v, int) and abs(v - _NOW) < 10**6 else f"{k}={v!r}"
+                for k, v in claims.items()
+            )
             shown = f"time_status({{{offsets}}}, now={_NOW}, leeway={leeway})"
             return Case(requirement, Returns(expected), (claims, _NOW, leeway), shown=shown, note=note)
 
@@ -447,8 +530,12 @@ class TimeStatus(TableExercise):
             case({"nbf": _NOW - 60, "exp": _NOW + 60}, "valid", _Q6_EXP),
             case(edges["nbf-after-exp-future"], "not yet valid", _Q6_NBF),
             case(edges["both-past"], "expired", _Q6_EXP),
-            case(edges["nbf-after-exp-past"], "not yet valid", _Q6_ORDER,
-                 note="nbf is in the future and exp in the past: nbf is checked first"),
+            case(
+                edges["nbf-after-exp-past"],
+                "not yet valid",
+                _Q6_ORDER,
+                note="nbf is in the future and exp in the past: nbf is checked first",
+            ),
             case(edges["exp-zero"], "expired", _Q6_PRESENT),
             case(edges["nbf-zero"], "valid", _Q6_PRESENT),
             case({"nbf": 0, "exp": 0}, "expired", _Q6_PRESENT),

@@ -31,8 +31,7 @@ __all__ = ["NOW", "SECRET", "SESSIONS_SCHEMA", "q1", "q2", "q3"]
 
 #: The table q1's store works on (the exercise notebook creates it in ``__init__``).
 SESSIONS_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS sessions ("
-    " id TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at REAL NOT NULL)"
+    "CREATE TABLE IF NOT EXISTS sessions ( id TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at REAL NOT NULL)"
 )
 #: q2's shared secret: 72 bytes, enough even for the HS512 case (RFC 7518 §3.2).
 SECRET = "chapter-02-exercise-secret-" + "0123456789abcdef" * 2 + "-long-enough!"
@@ -51,11 +50,15 @@ _R_UNKNOWN = "get returns None for an id that is unknown"
 _R_PLACEHOLDERS = "pass values with ? placeholders (never an f-string, never LIKE): a hostile id matches nothing"
 _R_COMMIT = "commit each write, so another connection to the same file (another instance) sees it"
 _R_SAME_SECOND = "two create() calls in the same second make two different, working sessions"
-_R_UNGUESSABLE = "the id is unguessable: at least 64 random bits from secrets (OWASP), not from the time, the inputs or random"
+_R_UNGUESSABLE = (
+    "the id is unguessable: at least 64 random bits from secrets (OWASP), not from the time, the inputs or random"
+)
 _R_DELETE = "delete(session_id) removes the session and returns True if it existed, False otherwise"
 _R_DELETE_HOSTILE = "delete with a hostile id deletes nothing and returns False"
-_R_SHARED = ("every read comes from the database: a logout on another instance is seen at once "
-             "(no copy of the sessions in memory)")
+_R_SHARED = (
+    "every read comes from the database: a logout on another instance is seen at once "
+    "(no copy of the sessions in memory)"
+)
 
 _ALPHABETS = (
     (string.digits, math.log2(10)),
@@ -195,51 +198,103 @@ class SqliteSessions(TableExercise):
     def cases(self) -> Sequence[Case]:
         is_str = Satisfies(lambda v: isinstance(v, str) and v != "", "return the new id (a non-empty str)")
         table = [
-            Case(_R_CREATE, is_str, act=lambda s: s.login("alice", "alice"),
-                 shown="create('alice', now=1000, ttl_seconds=60)"),
+            Case(
+                _R_CREATE,
+                is_str,
+                act=lambda s: s.login("alice", "alice"),
+                shown="create('alice', now=1000, ttl_seconds=60)",
+            ),
             Case(_R_GET, Returns("alice"), act=_get("alice"), shown="get(alice's id, now=1000)"),
             Case(_R_GET, Returns("alice"), act=_get("alice", 1059.5), shown="get(alice's id, now=1059.5)"),
-            Case(_R_EXPIRED, Returns(None), act=_get("alice", 1060), shown="get(alice's id, now=1060)",
-                 note="the session expired at 1000 + 60"),
-            Case(_R_UNKNOWN, Returns(None), act=lambda s: s.store.get("no-such-id", 1000),
-                 shown="get('no-such-id', now=1000)"),
+            Case(
+                _R_EXPIRED,
+                Returns(None),
+                act=_get("alice", 1060),
+                shown="get(alice's id, now=1060)",
+                note="the session expired at 1000 + 60",
+            ),
+            Case(
+                _R_UNKNOWN,
+                Returns(None),
+                act=lambda s: s.store.get("no-such-id", 1000),
+                shown="get('no-such-id', now=1000)",
+            ),
         ]
         table += [
-            Case(_R_PLACEHOLDERS, Returns(None), act=_get_id(h.value),
-                 shown=f"get({h.value!r}, now=1000)", note=f"{h.what}: alice is logged in")
+            Case(
+                _R_PLACEHOLDERS,
+                Returns(None),
+                act=_get_id(h.value),
+                shown=f"get({h.value!r}, now=1000)",
+                note=f"{h.what}: alice is logged in",
+            )
             for h in c.INJECTION_IDS
         ]
         table += [
-            Case(_R_COMMIT, Returns("alice"), act=lambda s: s.other.get(s.ids["alice"], 1000),
-                 shown="another instance (a second connection): get(alice's id, now=1000)", note="did you commit?"),
-            Case(_R_SAME_SECOND, Satisfies(lambda ids: len(set(ids)) == 2, "return two different ids"),
-                 act=lambda s: s.same_second(), shown="create('bob', now=1000, ...) twice"),
+            Case(
+                _R_COMMIT,
+                Returns("alice"),
+                act=lambda s: s.other.get(s.ids["alice"], 1000),
+                shown="another instance (a second connection): get(alice's id, now=1000)",
+                note="did you commit?",
+            ),
+            Case(
+                _R_SAME_SECOND,
+                Satisfies(lambda ids: len(set(ids)) == 2, "return two different ids"),
+                act=lambda s: s.same_second(),
+                shown="create('bob', now=1000, ...) twice",
+            ),
             Case(_R_SAME_SECOND, Returns("bob"), act=_get("bob"), shown="get(bob's first id, now=1000)"),
             Case(_R_SAME_SECOND, Returns("bob"), act=_get("bob2"), shown="get(bob's second id, now=1000)"),
-            Case(_R_PLACEHOLDERS, Returns("o'brien"),
-                 act=lambda s: s.store.get(s.login("obrien", "o'brien"), 1000),
-                 shown="get(create(\"o'brien\", now=1000, ttl_seconds=60), now=1000)"),
+            Case(
+                _R_PLACEHOLDERS,
+                Returns("o'brien"),
+                act=lambda s: s.store.get(s.login("obrien", "o'brien"), 1000),
+                shown='get(create("o\'brien", now=1000, ttl_seconds=60), now=1000)',
+            ),
             Case(_R_UNGUESSABLE, _Unguessable(), act=lambda s: s.sample_ids(), shown="eight create() calls"),
         ]
         table += [
-            Case(_R_DELETE_HOSTILE, Returns(False), act=_delete_id(h.value),
-                 shown=f"delete({h.value!r})", note=h.what)
+            Case(_R_DELETE_HOSTILE, Returns(False), act=_delete_id(h.value), shown=f"delete({h.value!r})", note=h.what)
             for h in c.INJECTION_IDS
         ]
         table += [
-            Case(_R_DELETE_HOSTILE, Returns("alice"), act=_get("alice"),
-                 shown="get(alice's id, now=1000) after the hostile deletes", note="her session must survive them"),
+            Case(
+                _R_DELETE_HOSTILE,
+                Returns("alice"),
+                act=_get("alice"),
+                shown="get(alice's id, now=1000) after the hostile deletes",
+                note="her session must survive them",
+            ),
             Case(_R_DELETE, Returns(True), act=lambda s: s.store.delete(s.ids["alice"]), shown="delete(alice's id)"),
             Case(_R_DELETE, Returns(None), act=_get("alice"), shown="get(alice's id, now=1000) after delete"),
-            Case(_R_COMMIT, Returns(None), act=lambda s: s.other.get(s.ids["alice"], 1000),
-                 shown="another instance: get(alice's id, now=1000) after delete", note="did you commit the delete?"),
-            Case(_R_DELETE, Returns(False), act=lambda s: s.store.delete(s.ids["alice"]),
-                 shown="delete(alice's id) a second time"),
+            Case(
+                _R_COMMIT,
+                Returns(None),
+                act=lambda s: s.other.get(s.ids["alice"], 1000),
+                shown="another instance: get(alice's id, now=1000) after delete",
+                note="did you commit the delete?",
+            ),
+            Case(
+                _R_DELETE,
+                Returns(False),
+                act=lambda s: s.store.delete(s.ids["alice"]),
+                shown="delete(alice's id) a second time",
+            ),
             Case(_R_DELETE, Returns("bob"), act=_get("bob"), shown="get(bob's id, now=1000) after deleting alice's"),
-            Case(_R_SHARED, Returns(True), act=lambda s: s.other.delete(s.ids["bob"]),
-                 shown="another instance: delete(bob's id)"),
-            Case(_R_SHARED, Returns(None), act=_get("bob"), shown="get(bob's id, now=1000) after the other "
-                 "instance deleted it", note="bob logged out on the other instance"),
+            Case(
+                _R_SHARED,
+                Returns(True),
+                act=lambda s: s.other.delete(s.ids["bob"]),
+                shown="another instance: delete(bob's id)",
+            ),
+            Case(
+                _R_SHARED,
+                Returns(None),
+                act=_get("bob"),
+                shown="get(bob's id, now=1000) after the other instance deleted it",
+                note="bob logged out on the other instance",
+            ),
         ]
         return table
 
@@ -255,7 +310,9 @@ _R_SIGNATURE = "None for a bad signature: an edited payload, another secret"
 _R_ALGORITHM = "HS256 only: None for alg none and for any other algorithm, even signed with the right secret"
 _R_REQUIRED = "None for a token without exp or without sub"
 _R_NEVER_RAISES = "never raise: None for anything that is not a valid token, odd claim values included"
-_R_NUMBER = "None for a time claim (exp, nbf or iat) that is not a number: a string, NaN, true (a bool is no NumericDate)"
+_R_NUMBER = (
+    "None for a time claim (exp, nbf or iat) that is not a number: a string, NaN, true (a bool is no NumericDate)"
+)
 
 _CLAIMS: dict[str, Any] = {"sub": "alice", "iat": NOW - 60, "exp": NOW + 900}
 
@@ -289,11 +346,17 @@ class ValidateJwt(TableExercise):
     )
 
     def cases(self) -> Sequence[Case]:
-        def case(requirement: str, token: str, what: str, expected: str | None = None, *,
-                 now: float = NOW, note: str = "") -> Case:
+        def case(
+            requirement: str, token: str, what: str, expected: str | None = None, *, now: float = NOW, note: str = ""
+        ) -> Case:
             when = "NOW" if now == NOW else f"now={now:.0f}"
-            return Case(requirement, Returns(expected), (token, SECRET, now),
-                        shown=f"validate_jwt(<{what}>, SECRET, {when})", note=note)
+            return Case(
+                requirement,
+                Returns(expected),
+                (token, SECRET, now),
+                shown=f"validate_jwt(<{what}>, SECRET, {when})",
+                note=note,
+            )
 
         good = _token()
         table = [
@@ -301,33 +364,61 @@ class ValidateJwt(TableExercise):
             case(_R_VALID, _token(sub="bob", exp=_Y2100), "a valid token for bob", "bob"),
             case(_R_VALID, _token(nbf=NOW - 60, exp=_Y2100), "a valid token with nbf a minute before NOW", "alice"),
             case(_R_VALID, _token(iat=NOW, exp=_Y2100), "a valid token issued at NOW", "alice"),
-            case(_R_NOW, _token(iat=1_577_836_000, exp=1_577_840_000), "a token from 2020 (exp 00:53 UTC)",
-                 "alice", now=1_577_836_800, note="at 00:00 it was still valid"),
-            case(_R_NOW, _token(iat=_Y2100, nbf=_Y2100, exp=_Y2101 + 60),
-                 "a token issued for 2100 (iat and nbf in 2100)", "alice", now=_Y2101, note="in 2101 it is valid"),
+            case(
+                _R_NOW,
+                _token(iat=1_577_836_000, exp=1_577_840_000),
+                "a token from 2020 (exp 00:53 UTC)",
+                "alice",
+                now=1_577_836_800,
+                note="at 00:00 it was still valid",
+            ),
+            case(
+                _R_NOW,
+                _token(iat=_Y2100, nbf=_Y2100, exp=_Y2101 + 60),
+                "a token issued for 2100 (iat and nbf in 2100)",
+                "alice",
+                now=_Y2101,
+                note="in 2101 it is valid",
+            ),
             case(_R_NOW, good, "a token that expires 15 minutes after NOW", "alice"),
             case(_R_EXP, good, "the token at exp + 1 s", now=NOW + 901),
             case(_R_EXP, good, "the token exactly at exp", now=NOW + 900, note="valid only while now < exp"),
-            case(_R_EXP, _token(exp=_Y2100), "a token valid by the wall clock, exp in 2100", now=_Y2101,
-                 note="expired at `now`"),
+            case(
+                _R_EXP,
+                _token(exp=_Y2100),
+                "a token valid by the wall clock, exp in 2100",
+                now=_Y2101,
+                note="expired at `now`",
+            ),
             case(_R_NBF, _token(nbf=NOW + 60), "a token with nbf a minute after NOW"),
             case(_R_IAT, _token(iat=NOW + 3600), "a token issued an hour after NOW"),
             case(_R_SIGNATURE, _token(key=_OTHER_SECRET), "a token signed with another secret"),
             case(_R_SIGNATURE, _tampered(), "a token whose payload was edited after signing (sub=mallory)"),
         ]
         table += [case(_R_ALGORITHM, h.value, h.what) for h in c.alg_none({**_CLAIMS, "sub": "mallory"}, good)]
-        table += [case(_R_ALGORITHM, h.value, h.what)
-                  for h in c.alg_confusion(_CLAIMS, secret=SECRET, expected="HS256")]
-        table += [case(_R_REQUIRED, jwt.encode(h.value, SECRET, algorithm="HS256"), h.what)
-                  for h in c.without_each(_CLAIMS, ("exp", "sub"))]
+        table += [
+            case(_R_ALGORITHM, h.value, h.what) for h in c.alg_confusion(_CLAIMS, secret=SECRET, expected="HS256")
+        ]
+        table += [
+            case(_R_REQUIRED, jwt.encode(h.value, SECRET, algorithm="HS256"), h.what)
+            for h in c.without_each(_CLAIMS, ("exp", "sub"))
+        ]
         table += [
             case(_R_NEVER_RAISES, _token(exp=str(NOW - 60)), 'a token whose exp is the string "<NOW - 60>"'),
             case(_R_NUMBER, _token(exp=math.nan), "a token whose exp is NaN"),
             case(_R_NUMBER, _token(exp=True), "a token whose exp is true"),
-            case(_R_NUMBER, _token(nbf=math.nan, exp=_Y2100), "a token whose nbf is NaN",
-                 note="NaN > now is False, so a bare `nbf > now` test lets it through"),
-            case(_R_NUMBER, _token(nbf=True, exp=_Y2100), "a token whose nbf is true",
-                 note="true is a bool, not a NumericDate, although Python treats it as 1"),
+            case(
+                _R_NUMBER,
+                _token(nbf=math.nan, exp=_Y2100),
+                "a token whose nbf is NaN",
+                note="NaN > now is False, so a bare `nbf > now` test lets it through",
+            ),
+            case(
+                _R_NUMBER,
+                _token(nbf=True, exp=_Y2100),
+                "a token whose nbf is true",
+                note="true is a bool, not a NumericDate, although Python treats it as 1",
+            ),
             case(_R_NUMBER, _token(iat=math.nan, exp=_Y2100), "a token whose iat is NaN"),
             case(_R_NUMBER, _token(iat=False, exp=_Y2100), "a token whose iat is false"),
             case(_R_NEVER_RAISES, _token(nbf="soon"), 'a token whose nbf is "soon"'),
@@ -336,12 +427,14 @@ class ValidateJwt(TableExercise):
             case(_R_NEVER_RAISES, "", "an empty string"),
             case(_R_NEVER_RAISES, good + "." + good, "two tokens glued together"),
         ]
-        table.append(Case(
-            _R_NEVER_RAISES,
-            Satisfies(lambda v: v in (None, "alice"), "return None (or 'alice', reading the string as a number)"),
-            (_token(exp=str(NOW + 900)), SECRET, NOW),
-            shown='validate_jwt(<a token whose exp is the string "<NOW + 900>">, SECRET, NOW)',
-        ))
+        table.append(
+            Case(
+                _R_NEVER_RAISES,
+                Satisfies(lambda v: v in (None, "alice"), "return None (or 'alice', reading the string as a number)"),
+                (_token(exp=str(NOW + 900)), SECRET, NOW),
+                shown='validate_jwt(<a token whose exp is the string "<NOW + 900>">, SECRET, NOW)',
+            )
+        )
         table.append(case(_R_VALID, _token(exp=10**20), "a token with exp = 10**20 (far future)", "alice"))
         return table
 
@@ -429,16 +522,26 @@ class SeedTable(TableExercise):
     )
 
     def cases(self) -> Sequence[Case]:
-        shape = Satisfies(lambda got: isinstance(got, dict) and set(_KEYS) <= set(got),
-                          "return a dict with the three keys")
-        booleans = Satisfies(lambda got: all(type(got[k]) is bool for k in _KEYS),
-                             "return True or False for each key (a real bool, not 'yes', 1 or None)")
+        shape = Satisfies(
+            lambda got: isinstance(got, dict) and set(_KEYS) <= set(got), "return a dict with the three keys"
+        )
+        booleans = Satisfies(
+            lambda got: all(type(got[k]) is bool for k in _KEYS),
+            "return True or False for each key (a real bool, not 'yes', 1 or None)",
+        )
         table = [Case("return a dict with the keys " + ", ".join(_KEYS), shape, ("session", "memory", 3, False))]
         table += [Case("return three booleans", booleans, args) for args in SEED_TABLE]
         for args, answers in SEED_TABLE.items():
             for key, value in zip(_KEYS, answers, strict=True):
-                table.append(Case(_MEANING[key], _Answer(key, value), args,
-                                  shown=f"seed_table{args}[{key!r}]", note=_WHY[(args[0], key)]))
+                table.append(
+                    Case(
+                        _MEANING[key],
+                        _Answer(key, value),
+                        args,
+                        shown=f"seed_table{args}[{key!r}]",
+                        note=_WHY[(args[0], key)],
+                    )
+                )
         return table
 
 

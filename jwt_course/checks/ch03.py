@@ -40,8 +40,15 @@ _OTHER_KEY = "a-different-secret-of-at-least-32-bytes!"
 
 def _claims(sub: str, role: str, ttl: int, extra: dict[str, Any], drop: tuple[str, ...]) -> dict[str, Any]:
     now = int(time.time())
-    payload: dict[str, Any] = {"sub": sub, "role": role, "iss": ISSUER, "aud": AUDIENCE,
-                               "iat": now, "exp": now + ttl, **extra}
+    payload: dict[str, Any] = {
+        "sub": sub,
+        "role": role,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + ttl,
+        **extra,
+    }
     return {k: v for k, v in payload.items() if k not in drop}
 
 
@@ -73,8 +80,10 @@ def _challenge(exc: Any) -> str:
 def _as_server_would(call: str, outcome: Outcome) -> str | None:
     """The words for an exception that is not an HTTPException: what a FastAPI app makes of it."""
     if outcome.error is not None and not isinstance(outcome.error, StarletteHTTPException):
-        return (f"{call} {outcome.show()}: in a FastAPI app that is a 500 Internal Server Error; "
-                "raise HTTPException instead")
+        return (
+            f"{call} {outcome.show()}: in a FastAPI app that is a 500 Internal Server Error; "
+            "raise HTTPException instead"
+        )
     return None
 
 
@@ -83,7 +92,8 @@ def _http_show(outcome: Outcome) -> str:
     if isinstance(error, StarletteHTTPException):
         challenge = _challenge(error)
         return f"raised HTTPException({error.status_code})" + (
-            f" with WWW-Authenticate {challenge!r}" if challenge else " without a WWW-Authenticate header")
+            f" with WWW-Authenticate {challenge!r}" if challenge else " without a WWW-Authenticate header"
+        )
     return outcome.show()
 
 
@@ -97,8 +107,11 @@ class RaisesHTTP(Expect):
 
     def accepts(self, outcome: Outcome) -> bool:
         error = outcome.error
-        return (isinstance(error, StarletteHTTPException) and error.status_code == self.status
-                and self.challenge(_challenge(error)))
+        return (
+            isinstance(error, StarletteHTTPException)
+            and error.status_code == self.status
+            and self.challenge(_challenge(error))
+        )
 
     def describe(self) -> str:
         return f"raise HTTPException({self.status}) with WWW-Authenticate {self.wanted}"
@@ -127,12 +140,18 @@ class ReturnsClaims(Expect):
         return _as_server_would(call, outcome) or f"{call} {_http_show(outcome)}; expected it to {self.describe()}"
 
 
-_NO_TOKEN = RaisesHTTP(401, lambda h: h.startswith("Bearer") and "error=" not in h, "'Bearer' (no error code: RFC 6750 §3.1)")
-_INVALID = RaisesHTTP(401, lambda h: h.startswith("Bearer") and 'error="invalid_token"' in h,
-                      "'Bearer error=\"invalid_token\"' (RFC 6750 §3.1)")
+_NO_TOKEN = RaisesHTTP(
+    401, lambda h: h.startswith("Bearer") and "error=" not in h, "'Bearer' (no error code: RFC 6750 §3.1)"
+)
+_INVALID = RaisesHTTP(
+    401,
+    lambda h: h.startswith("Bearer") and 'error="invalid_token"' in h,
+    "'Bearer error=\"invalid_token\"' (RFC 6750 §3.1)",
+)
 _ANY_401 = RaisesHTTP(401, lambda h: h.startswith("Bearer"), "'Bearer ...' (malformed: either challenge)")
-_FORBIDDEN = RaisesHTTP(403, lambda h: h.startswith("Bearer") and 'error="insufficient_scope"' in h,
-                        "'Bearer error=\"insufficient_scope\"'")
+_FORBIDDEN = RaisesHTTP(
+    403, lambda h: h.startswith("Bearer") and 'error="insufficient_scope"' in h, "'Bearer error=\"insufficient_scope\"'"
+)
 
 
 # -- q1 ------------------------------------------------------------------------
@@ -185,23 +204,35 @@ class BearerClaims(TableExercise):
             case(_R1_VALID, _bearer(swapped["header-swapped"]), ReturnsClaims("alice"), 'a valid token, "typ" first'),
             case(_R1_VALID, _bearer(swapped["header-kid"]), ReturnsClaims("alice"), "a valid token with a kid"),
         ]
-        table += [case(_R1_NO_TOKEN, header, _NO_TOKEN) for header in
-                  (None, "", "Basic YWxpY2U6d29uZGVybGFuZA==", "Bearer", "Bearer ", "Token abc", good)]
+        table += [
+            case(_R1_NO_TOKEN, header, _NO_TOKEN)
+            for header in (None, "", "Basic YWxpY2U6d29uZGVybGFuZA==", "Bearer", "Bearer ", "Token abc", good)
+        ]
         table += [
             case(_R1_SIGNATURE, _bearer(issue_token(key=_OTHER_KEY)), _INVALID, "a token signed with another key"),
             case(_R1_SIGNATURE, _bearer(_edited(good)), _INVALID, "the valid token with role user -> admin"),
         ]
-        table += [case(_R1_ALGORITHM, _bearer(h.value), _INVALID, h.what)
-                  for h in c.alg_none({**base, "role": "admin"}, good)]
-        table += [case(_R1_ALGORITHM, _bearer(h.value), _INVALID, h.what)
-                  for h in c.alg_confusion(base, secret=SECRET_KEY, expected="HS256")]
         table += [
-            case(_R1_ISS_AUD, _bearer(issue_token(aud="https://other-api.test")), _INVALID, "a token for another audience"),
+            case(_R1_ALGORITHM, _bearer(h.value), _INVALID, h.what) for h in c.alg_none({**base, "role": "admin"}, good)
+        ]
+        table += [
+            case(_R1_ALGORITHM, _bearer(h.value), _INVALID, h.what)
+            for h in c.alg_confusion(base, secret=SECRET_KEY, expected="HS256")
+        ]
+        table += [
+            case(
+                _R1_ISS_AUD,
+                _bearer(issue_token(aud="https://other-api.test")),
+                _INVALID,
+                "a token for another audience",
+            ),
             case(_R1_ISS_AUD, _bearer(issue_token(iss="https://evil.test")), _INVALID, "a token from another issuer"),
             case(_R1_EXPIRED, _bearer(issue_token(ttl=-60)), _INVALID, "a token that expired a minute ago"),
         ]
-        table += [case(_R1_REQUIRED, _bearer(issue_token(drop=(name,))), _INVALID, f"a token without {name!r}")
-                  for name in REQUIRED_CLAIMS]
+        table += [
+            case(_R1_REQUIRED, _bearer(issue_token(drop=(name,))), _INVALID, f"a token without {name!r}")
+            for name in REQUIRED_CLAIMS
+        ]
         table += [
             case(_R1_MALFORMED, "Bearer a.b.c", _INVALID),
             case(_R1_MALFORMED, "Bearer " + "x" * 10_000, _INVALID, "10 000 x's"),
@@ -222,7 +253,7 @@ def _edited(token: str) -> str:
 # -- q2 ------------------------------------------------------------------------
 
 _R2_PASS = "return the claims unchanged when claims['role'] is exactly the role"
-_R2_EXACT = "any other role gets 403 with WWW-Authenticate Bearer error=\"insufficient_scope\": compare exactly (==)"
+_R2_EXACT = 'any other role gets 403 with WWW-Authenticate Bearer error="insufficient_scope": compare exactly (==)'
 _R2_MISSING = "claims without a role get 403 (not a KeyError: a 500)"
 _R2_OWN_ROLE = "each guard checks its own role: require_role('admin') and require_role('user') work side by side"
 
@@ -276,18 +307,28 @@ class RequireRole(TableExercise):
         table = [
             case(_R2_PASS, "admin", bob, ReturnsClaims("bob", bob)),
             case(_R2_PASS, "user", alice, ReturnsClaims("alice", alice)),
-            case(_R2_PASS, "admin", {**bob, "iat": 1, "scope": "x"}, ReturnsClaims("bob", {**bob, "iat": 1, "scope": "x"})),
+            case(
+                _R2_PASS,
+                "admin",
+                {**bob, "iat": 1, "scope": "x"},
+                ReturnsClaims("bob", {**bob, "iat": 1, "scope": "x"}),
+            ),
             case(_R2_EXACT, "admin", alice, _FORBIDDEN),
             case(_R2_EXACT, "user", bob, _FORBIDDEN),
         ]
-        table += [case(_R2_EXACT, "admin", {"sub": "mallory", "role": h.value}, _FORBIDDEN) for h in c.prefix_roles("admin")]
+        table += [
+            case(_R2_EXACT, "admin", {"sub": "mallory", "role": h.value}, _FORBIDDEN) for h in c.prefix_roles("admin")
+        ]
         table += [
             case(_R2_MISSING, "admin", {"sub": "eve"}, _FORBIDDEN),
             case(_R2_MISSING, "admin", {}, _FORBIDDEN),
-            Case(_R2_OWN_ROLE, Satisfies(lambda got: got == (True, False, True), "give (True, False, True)"),
-                 act=_side_by_side,
-                 shown="admin, user = require_role('admin'), require_role('user'); "
-                       "(user lets alice in, admin lets alice in, admin lets bob in)"),
+            Case(
+                _R2_OWN_ROLE,
+                Satisfies(lambda got: got == (True, False, True), "give (True, False, True)"),
+                act=_side_by_side,
+                shown="admin, user = require_role('admin'), require_role('user'); "
+                "(user lets alice in, admin lets alice in, admin lets bob in)",
+            ),
         ]
         return table
 
@@ -318,7 +359,8 @@ def _echo_app() -> FastAPI:
             claims = jwt.decode(token, SECRET_KEY, algorithms=["HS256"], issuer=ISSUER, audience=AUDIENCE)
         except jwt.PyJWTError:
             raise StarletteHTTPException(
-                401, "Invalid token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+                401, "Invalid token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            ) from None
         return {"sub": claims["sub"]}
 
     return app
@@ -376,8 +418,10 @@ class BearerAuthClass(TableExercise):
         if probe is None:
             raise NotSolved
         if not inspect.isgenerator(probe):
-            raise Failure("Requirement: auth_flow is a generator. Counter-example: it returned "
-                          f"{short(probe)}; set the header, then `yield request`.")
+            raise Failure(
+                "Requirement: auth_flow is a generator. Counter-example: it returned "
+                f"{short(probe)}; set the header, then `yield request`."
+            )
         from ..serving import serve
 
         with serve(_echo_app()) as server, httpx.Client(base_url=server.url, timeout=5) as client:
@@ -390,25 +434,57 @@ class BearerAuthClass(TableExercise):
             return lambda wire: wire.send(key, tok, method, path)
 
         return [
-            Case(_R3_EVERY, _header("Bearer tok-123"), act=send("a", "tok-123"),
-                 shown="GET /echo with auth=BearerAuth('tok-123'): the server received Authorization"),
-            Case(_R3_EVERY, _header("Bearer tok-123"), act=send("b", "tok-123", "POST"),
-                 shown="POST /echo with auth=BearerAuth('tok-123'): the server received Authorization"),
-            Case(_R3_EVERY, _header("Bearer tok-123"), act=send("c", "tok-123", "DELETE"),
-                 shown="DELETE /echo with auth=BearerAuth('tok-123'): the server received Authorization"),
-            Case(_R3_MANY, _header("Bearer tok-123"), act=send("a", "tok-123"),
-                 shown="the same BearerAuth instance, second request: the server received Authorization"),
-            Case(_R3_MANY, _header("Bearer tok-123"), act=send("a", "tok-123", "PUT"),
-                 shown="the same BearerAuth instance, third request: the server received Authorization"),
-            Case(_R3_CLIENT, Satisfies(lambda got: got == ["Bearer tok-9"] * 3, "all be 'Bearer tok-9'"),
-                 act=lambda wire: wire.with_client_auth("tok-9", 3),
-                 shown="httpx.Client(auth=BearerAuth('tok-9')): three GETs, the server received"),
-            Case(_R3_OWN, Satisfies(lambda got: got == ["Bearer tok-first", "Bearer tok-second"],
-                                    "be ['Bearer tok-first', 'Bearer tok-second']"),
-                 act=lambda wire: wire.two_instances(),
-                 shown="BearerAuth('tok-first') and BearerAuth('tok-second') made, then one request each: received"),
-            Case(_R3_WORKS, Satisfies(lambda got: got == 200, "answer 200"), act=send("me", token, "GET", "/me"),
-                 shown="GET /me with auth=BearerAuth(<a valid token>)"),
+            Case(
+                _R3_EVERY,
+                _header("Bearer tok-123"),
+                act=send("a", "tok-123"),
+                shown="GET /echo with auth=BearerAuth('tok-123'): the server received Authorization",
+            ),
+            Case(
+                _R3_EVERY,
+                _header("Bearer tok-123"),
+                act=send("b", "tok-123", "POST"),
+                shown="POST /echo with auth=BearerAuth('tok-123'): the server received Authorization",
+            ),
+            Case(
+                _R3_EVERY,
+                _header("Bearer tok-123"),
+                act=send("c", "tok-123", "DELETE"),
+                shown="DELETE /echo with auth=BearerAuth('tok-123'): the server received Authorization",
+            ),
+            Case(
+                _R3_MANY,
+                _header("Bearer tok-123"),
+                act=send("a", "tok-123"),
+                shown="the same BearerAuth instance, second request: the server received Authorization",
+            ),
+            Case(
+                _R3_MANY,
+                _header("Bearer tok-123"),
+                act=send("a", "tok-123", "PUT"),
+                shown="the same BearerAuth instance, third request: the server received Authorization",
+            ),
+            Case(
+                _R3_CLIENT,
+                Satisfies(lambda got: got == ["Bearer tok-9"] * 3, "all be 'Bearer tok-9'"),
+                act=lambda wire: wire.with_client_auth("tok-9", 3),
+                shown="httpx.Client(auth=BearerAuth('tok-9')): three GETs, the server received",
+            ),
+            Case(
+                _R3_OWN,
+                Satisfies(
+                    lambda got: got == ["Bearer tok-first", "Bearer tok-second"],
+                    "be ['Bearer tok-first', 'Bearer tok-second']",
+                ),
+                act=lambda wire: wire.two_instances(),
+                shown="BearerAuth('tok-first') and BearerAuth('tok-second') made, then one request each: received",
+            ),
+            Case(
+                _R3_WORKS,
+                Satisfies(lambda got: got == 200, "answer 200"),
+                act=send("me", token, "GET", "/me"),
+                shown="GET /me with auth=BearerAuth(<a valid token>)",
+            ),
         ]
 
 

@@ -168,47 +168,112 @@ class RotationStore(TableExercise):
 
         return [
             new("the phone's first jti", lambda s: s.issue("phone", "the phone's first jti"), issue, "issue('phone')"),
-            new("the phone's second jti", lambda s: s.rotate("the phone's first jti", "the phone's second jti"),
-                rotate, "rotate(<the phone's first jti>)"),
-            new("the phone's third jti", lambda s: s.rotate("the phone's second jti", "the phone's third jti"),
-                rotate, "rotate(<the phone's second jti>)"),
-            new("the laptop's first jti", lambda s: s.issue("laptop", "the laptop's first jti"), issue,
-                "issue('laptop')"),
-            new("the laptop's second jti", lambda s: s.rotate("the laptop's first jti", "the laptop's second jti"),
-                rotate, "rotate(<the laptop's first jti>)"),
-            Case(revoked, _Bool(False), act=lambda s: s.store.is_revoked("phone"),
-                 shown="is_revoked('phone') after normal rotations (nothing reused yet)"),
+            new(
+                "the phone's second jti",
+                lambda s: s.rotate("the phone's first jti", "the phone's second jti"),
+                rotate,
+                "rotate(<the phone's first jti>)",
+            ),
+            new(
+                "the phone's third jti",
+                lambda s: s.rotate("the phone's second jti", "the phone's third jti"),
+                rotate,
+                "rotate(<the phone's second jti>)",
+            ),
+            new(
+                "the laptop's first jti",
+                lambda s: s.issue("laptop", "the laptop's first jti"),
+                issue,
+                "issue('laptop')",
+            ),
+            new(
+                "the laptop's second jti",
+                lambda s: s.rotate("the laptop's first jti", "the laptop's second jti"),
+                rotate,
+                "rotate(<the laptop's first jti>)",
+            ),
+            Case(
+                revoked,
+                _Bool(False),
+                act=lambda s: s.store.is_revoked("phone"),
+                shown="is_revoked('phone') after normal rotations (nothing reused yet)",
+            ),
             Case(revoked, _Bool(False), act=lambda s: s.store.is_revoked("laptop"), shown="is_revoked('laptop')"),
-            Case(reuse, _REJECT, act=lambda s: s.store.rotate(s.jti["the phone's first jti"]),
-                 shown="rotate(<the phone's FIRST jti, already used>)"),
-            Case(reuse, _Bool(True), act=lambda s: s.store.is_revoked("phone"),
-                 shown="is_revoked('phone') after the phone's used jti came back",
-                 note="a used refresh token coming back means two parties hold it: revoke the whole family"),
-            Case("revoke only the family of the reused jti", _Bool(False), act=lambda s: s.store.is_revoked("laptop"),
-                 shown="is_revoked('laptop') after a PHONE jti was reused"),
-            Case("any jti of a revoked family raises TokenRejected, the family's newest included", _REJECT,
-                 act=lambda s: s.store.rotate(s.jti["the phone's third jti"]),
-                 shown="rotate(<the phone's CURRENT jti>) after its family was revoked",
-                 note="the thief may hold the newest one: it must die too"),
-            new("the laptop's third jti", lambda s: s.rotate("the laptop's second jti", "the laptop's third jti"),
+            Case(
+                reuse,
+                _REJECT,
+                act=lambda s: s.store.rotate(s.jti["the phone's first jti"]),
+                shown="rotate(<the phone's FIRST jti, already used>)",
+            ),
+            Case(
+                reuse,
+                _Bool(True),
+                act=lambda s: s.store.is_revoked("phone"),
+                shown="is_revoked('phone') after the phone's used jti came back",
+                note="a used refresh token coming back means two parties hold it: revoke the whole family",
+            ),
+            Case(
+                "revoke only the family of the reused jti",
+                _Bool(False),
+                act=lambda s: s.store.is_revoked("laptop"),
+                shown="is_revoked('laptop') after a PHONE jti was reused",
+            ),
+            Case(
+                "any jti of a revoked family raises TokenRejected, the family's newest included",
+                _REJECT,
+                act=lambda s: s.store.rotate(s.jti["the phone's third jti"]),
+                shown="rotate(<the phone's CURRENT jti>) after its family was revoked",
+                note="the thief may hold the newest one: it must die too",
+            ),
+            new(
+                "the laptop's third jti",
+                lambda s: s.rotate("the laptop's second jti", "the laptop's third jti"),
                 "revoke only the family of the reused jti: the laptop still rotates",
-                "rotate(<the laptop's current jti>) after the phone family was revoked"),
-            Case("a jti the store never issued raises TokenRejected (not KeyError: a server answers 401)", _REJECT,
-                 act=lambda s: s.store.rotate("no-such-jti"), shown="rotate('no-such-jti')"),
-            new("the tablet's first jti", lambda s: s.issue("tablet", "the tablet's first jti"), issue,
-                "issue('tablet')"),
-            new("the tablet's second jti", lambda s: s.rotate("the tablet's first jti", "the tablet's second jti"),
-                rotate, "rotate(<the tablet's first jti>)"),
-            Case(reuse, _REJECT, act=lambda s: s.store.rotate(s.jti["the tablet's first jti"]),
-                 shown="rotate(<the tablet's first jti>) a second time, right after its rotation"),
-            Case(reuse, _Bool(True), act=lambda s: s.store.is_revoked("tablet"),
-                 shown="is_revoked('tablet') after its just-used jti came back"),
-            Case(revoked, _Bool(False), act=lambda s: s.store.is_revoked("never-issued"),
-                 shown="is_revoked('never-issued')"),
-            Case("a jti the store never issued raises TokenRejected: two stores share nothing", _REJECT,
-                 act=lambda s: s.store_class().rotate(s.jti["the laptop's third jti"]),
-                 shown="RefreshStore().rotate(<the laptop's current jti, issued by ANOTHER store>)",
-                 note="keep the dicts on self (made in __init__), not on the class"),
+                "rotate(<the laptop's current jti>) after the phone family was revoked",
+            ),
+            Case(
+                "a jti the store never issued raises TokenRejected (not KeyError: a server answers 401)",
+                _REJECT,
+                act=lambda s: s.store.rotate("no-such-jti"),
+                shown="rotate('no-such-jti')",
+            ),
+            new(
+                "the tablet's first jti",
+                lambda s: s.issue("tablet", "the tablet's first jti"),
+                issue,
+                "issue('tablet')",
+            ),
+            new(
+                "the tablet's second jti",
+                lambda s: s.rotate("the tablet's first jti", "the tablet's second jti"),
+                rotate,
+                "rotate(<the tablet's first jti>)",
+            ),
+            Case(
+                reuse,
+                _REJECT,
+                act=lambda s: s.store.rotate(s.jti["the tablet's first jti"]),
+                shown="rotate(<the tablet's first jti>) a second time, right after its rotation",
+            ),
+            Case(
+                reuse,
+                _Bool(True),
+                act=lambda s: s.store.is_revoked("tablet"),
+                shown="is_revoked('tablet') after its just-used jti came back",
+            ),
+            Case(
+                revoked,
+                _Bool(False),
+                act=lambda s: s.store.is_revoked("never-issued"),
+                shown="is_revoked('never-issued')",
+            ),
+            Case(
+                "a jti the store never issued raises TokenRejected: two stores share nothing",
+                _REJECT,
+                act=lambda s: s.store_class().rotate(s.jti["the laptop's third jti"]),
+                shown="RefreshStore().rotate(<the laptop's current jti, issued by ANOTHER store>)",
+                note="keep the dicts on self (made in __init__), not on the class",
+            ),
         ]
 
 
@@ -339,27 +404,54 @@ class DenylistCheck(TableExercise):
 
         expected_size = sum(1 for i in range(1000) if _NOW + 600 + (i * 900) // 1000 > _NOW + 1200)
         return [
-            Case(lookup, _Lookup(db, "logged-out", True), act=ask("logged-out", _NOW + 600),
-                 shown="is_revoked(db, {'jti': 'logged-out', 'exp': now + 600}, now)",
-                 note="logged out 5 minutes ago, expires in 10"),
-            Case(lookup, _Lookup(db, "still-fine", False), act=ask("still-fine", _NOW + 900),
-                 shown="is_revoked(db, {'jti': 'still-fine', ...}, now) (never logged out)"),
-            Case(exact, _Lookup(db, "x' OR '1'='1", False), act=ask("x' OR '1'='1", _NOW + 900),
-                 shown="is_revoked(db, {'jti': \"x' OR '1'='1\", ...}, now)"),
-            Case(exact, _Lookup(db, "%", False), act=ask("%", _NOW + 900),
-                 shown="is_revoked(db, {'jti': '%', ...}, now)"),
-            Case(exact, _Lookup(db, "logged_out", False), act=ask("logged_out", _NOW + 900),
-                 shown="is_revoked(db, {'jti': 'logged_out', ...}, now) (an underscore, not the hyphen)"),
-            Case("first delete every row whose expires_at <= now, and only those",
-                 _Table(db, keep=["logged-out"], gone=["expired-long-ago", "expires-right-now"]),
-                 act=ask("still-fine", _NOW + 900), shown=f"the table after is_revoked(..., now={_NOW})"),
-            Case(lookup, _Lookup(db, "logged-out", True), act=ask("logged-out", _NOW + 600, _NOW + 599),
-                 shown="is_revoked(db, {'jti': 'logged-out', 'exp': now + 600}, now + 599)",
-                 note="one second before it expires, it is still revoked"),
-            Case("the purge keeps the table small: exactly the tokens that have not expired stay",
-                 _SizeIs(expected_size), act=bulk,
-                 shown="1000 logouts expiring between now+600 and now+1500, then is_revoked(<a token never logged "
-                       "out>, now+1200); rows left"),
+            Case(
+                lookup,
+                _Lookup(db, "logged-out", True),
+                act=ask("logged-out", _NOW + 600),
+                shown="is_revoked(db, {'jti': 'logged-out', 'exp': now + 600}, now)",
+                note="logged out 5 minutes ago, expires in 10",
+            ),
+            Case(
+                lookup,
+                _Lookup(db, "still-fine", False),
+                act=ask("still-fine", _NOW + 900),
+                shown="is_revoked(db, {'jti': 'still-fine', ...}, now) (never logged out)",
+            ),
+            Case(
+                exact,
+                _Lookup(db, "x' OR '1'='1", False),
+                act=ask("x' OR '1'='1", _NOW + 900),
+                shown="is_revoked(db, {'jti': \"x' OR '1'='1\", ...}, now)",
+            ),
+            Case(
+                exact, _Lookup(db, "%", False), act=ask("%", _NOW + 900), shown="is_revoked(db, {'jti': '%', ...}, now)"
+            ),
+            Case(
+                exact,
+                _Lookup(db, "logged_out", False),
+                act=ask("logged_out", _NOW + 900),
+                shown="is_revoked(db, {'jti': 'logged_out', ...}, now) (an underscore, not the hyphen)",
+            ),
+            Case(
+                "first delete every row whose expires_at <= now, and only those",
+                _Table(db, keep=["logged-out"], gone=["expired-long-ago", "expires-right-now"]),
+                act=ask("still-fine", _NOW + 900),
+                shown=f"the table after is_revoked(..., now={_NOW})",
+            ),
+            Case(
+                lookup,
+                _Lookup(db, "logged-out", True),
+                act=ask("logged-out", _NOW + 600, _NOW + 599),
+                shown="is_revoked(db, {'jti': 'logged-out', 'exp': now + 600}, now + 599)",
+                note="one second before it expires, it is still revoked",
+            ),
+            Case(
+                "the purge keeps the table small: exactly the tokens that have not expired stay",
+                _SizeIs(expected_size),
+                act=bulk,
+                shown="1000 logouts expiring between now+600 and now+1500, then is_revoked(<a token never logged "
+                "out>, now+1200); rows left",
+            ),
         ]
 
 
@@ -480,8 +572,11 @@ def _refresh_story(refreshes: list[tuple[int, str]]) -> str:
     answers = Counter(status for status, _ in refreshes)
     said = ", ".join(f"{n} x {status}" for status, n in sorted(answers.items()))
     carrying = (
-        "all carrying the same refresh token" if tokens == 1 and len(refreshes) > 1
-        else f"carrying {tokens} different refresh tokens" if len(refreshes) > 1 else ""
+        "all carrying the same refresh token"
+        if tokens == 1 and len(refreshes) > 1
+        else f"carrying {tokens} different refresh tokens"
+        if len(refreshes) > 1
+        else ""
     )
     return f"{len(refreshes)} refresh request(s){' ' + carrying if carrying else ''}, answered {said}"
 
@@ -489,8 +584,9 @@ def _refresh_story(refreshes: list[tuple[int, str]]) -> str:
 class _Env:
     """The server, gate, recorder, clock and thread pool q3's cases share."""
 
-    def __init__(self, answer: Any, server: Any, gate: Any, recorder: _Recorder, clock: ManualClock,
-                 pool: ThreadPoolExecutor) -> None:
+    def __init__(
+        self, answer: Any, server: Any, gate: Any, recorder: _Recorder, clock: ManualClock, pool: ThreadPoolExecutor
+    ) -> None:
         self.answer = answer
         self.server = server
         self.gate = gate
@@ -534,8 +630,9 @@ class _Env:
             refreshes = self.recorder.refreshes()
         answers = ", ".join(f"{n} x {status}" for status, n in sorted(Counter(statuses).items()))
         seen = f"<{answers}, after {len(refreshes)} refresh request(s)>"
-        return _Seen({"statuses": statuses, "refreshes": refreshes, "me": self.recorder.count("/me"),
-                      "seen": seen, **extra})
+        return _Seen(
+            {"statuses": statuses, "refreshes": refreshes, "me": self.recorder.count("/me"), "seen": seen, **extra}
+        )
 
 
 class RaceFreeClient(TableExercise):
@@ -574,7 +671,9 @@ class RaceFreeClient(TableExercise):
         except NotImplementedError:
             raise NotSolved from None
         except Exception as exc:
-            raise Failure(f"SafeRefreshingAuth(tokens, url).sync_auth_flow(request) raised {type(exc).__name__}: {exc}") from None
+            raise Failure(
+                f"SafeRefreshingAuth(tokens, url).sync_auth_flow(request) raised {type(exc).__name__}: {exc}"
+            ) from None
         if probe is None or probe is Ellipsis:
             raise NotSolved
         if not inspect.isgenerator(probe):
@@ -642,7 +741,8 @@ class RaceFreeClient(TableExercise):
             if len(refreshes) > 1 and any(status != 200 for status, _ in refreshes):
                 logged_out = (
                     "; the next GET /me got 401: the user was logged out by their own client"
-                    if report["after"] == 401 else f"; the next GET /me got {report['after']}"
+                    if report["after"] == 401
+                    else f"; the next GET /me got {report['after']}"
                 )
                 return (
                     f"the server saw {story}{logged_out}. Let one refresh run at a time, and skip it when the tokens "
@@ -668,22 +768,37 @@ class RaceFreeClient(TableExercise):
             return ""
 
         return [
-            Case("send the request with the current access token; no refresh while it is valid",
-                 _Report(none_seen, "get [200, 200] and no refresh request"), act=valid,
-                 shown="one client, two requests with a valid access token"),
-            Case("on a 401, refresh once and send the request again with the new access token",
-                 _Report(one_refresh, "get 200 after exactly one refresh"), act=expired,
-                 shown="the same client, one request after the access token expired"),
-            Case("the same instance keeps working: it refreshes again when the new token expires",
-                 _Report(one_refresh, "get 200 after exactly one refresh"), act=expired,
-                 shown="the same client, 15 minutes later (the refreshed token expired too)"),
-            Case(f"{_BURST} concurrent requests with one expired token: exactly one refresh, every request 200, "
-                 "the session alive",
-                 _Report(burst_ok, f"get {_BURST} x 200 after exactly one refresh"), act=burst,
-                 shown=f"the same client, {_BURST} requests at once from {_BURST} threads with an expired access token"),
-            Case("on a refused refresh, return: the caller gets that 401, no loop and no retry",
-                 _Report(after_logout, "get 401 after one refresh attempt"), act=revoked,
-                 shown="a client whose session was logged out, one request"),
+            Case(
+                "send the request with the current access token; no refresh while it is valid",
+                _Report(none_seen, "get [200, 200] and no refresh request"),
+                act=valid,
+                shown="one client, two requests with a valid access token",
+            ),
+            Case(
+                "on a 401, refresh once and send the request again with the new access token",
+                _Report(one_refresh, "get 200 after exactly one refresh"),
+                act=expired,
+                shown="the same client, one request after the access token expired",
+            ),
+            Case(
+                "the same instance keeps working: it refreshes again when the new token expires",
+                _Report(one_refresh, "get 200 after exactly one refresh"),
+                act=expired,
+                shown="the same client, 15 minutes later (the refreshed token expired too)",
+            ),
+            Case(
+                f"{_BURST} concurrent requests with one expired token: exactly one refresh, every request 200, "
+                "the session alive",
+                _Report(burst_ok, f"get {_BURST} x 200 after exactly one refresh"),
+                act=burst,
+                shown=f"the same client, {_BURST} requests at once from {_BURST} threads with an expired access token",
+            ),
+            Case(
+                "on a refused refresh, return: the caller gets that 401, no loop and no retry",
+                _Report(after_logout, "get 401 after one refresh attempt"),
+                act=revoked,
+                shown="a client whose session was logged out, one request",
+            ),
         ]
 
 

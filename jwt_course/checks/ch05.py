@@ -194,8 +194,14 @@ class RsaJwk(TableExercise):
             return f"rsa_public_jwk(<a key with e = {numbers.e} and a {numbers.n.bit_length()}-bit n>)"
 
         return [
-            Differential(self.REQUIREMENT, lambda public: _rsa_expected(public), inputs, max_examples=40,
-                         compare=_same_jwk(("kty", "n", "e")), shown=shown),
+            Differential(
+                self.REQUIREMENT,
+                lambda public: _rsa_expected(public),
+                inputs,
+                max_examples=40,
+                compare=_same_jwk(("kty", "n", "e")),
+                shown=shown,
+            ),
         ]
 
 
@@ -220,11 +226,20 @@ class EcJwk(TableExercise):
 
     def cases(self) -> Sequence[Case]:
         keys = _ec_keys()
-        labels = ["P-256 key #1", "P-256 key #2", "P-256 key #3",
-                  "a key whose x starts with a zero byte", "a key whose y starts with a zero byte"]
+        labels = [
+            "P-256 key #1",
+            "P-256 key #2",
+            "P-256 key #3",
+            "a key whose x starts with a zero byte",
+            "a key whose y starts with a zero byte",
+        ]
         return [
-            Case(self.REQUIREMENT, _JwkLike(_ec_expected(k.public_key()), fixed=32), args=(k.public_key(),),
-                 shown=f"ec_public_jwk(<{what}>)")
+            Case(
+                self.REQUIREMENT,
+                _JwkLike(_ec_expected(k.public_key()), fixed=32),
+                args=(k.public_key(),),
+                shown=f"ec_public_jwk(<{what}>)",
+            )
             for what, k in zip(labels, keys, strict=True)
         ]
 
@@ -235,9 +250,14 @@ class EcJwk(TableExercise):
             )
 
         return [
-            Differential(self.REQUIREMENT, lambda public: _ec_expected(public), inputs, max_examples=30,
-                         compare=_same_jwk(("kty", "crv", "x", "y")),
-                         shown=lambda args: "ec_public_jwk(<a generated P-256 key>)"),
+            Differential(
+                self.REQUIREMENT,
+                lambda public: _ec_expected(public),
+                inputs,
+                max_examples=30,
+                compare=_same_jwk(("kty", "crv", "x", "y")),
+                shown=lambda args: "ec_public_jwk(<a generated P-256 key>)",
+            ),
         ]
 
 
@@ -273,7 +293,9 @@ class _Pinned(Expect):
         return True
 
     def describe(self) -> str:
-        return "raise jwt.InvalidAlgorithmError (or another jwt.PyJWTError)" + (f"; {self.problem}" if self.problem else "")
+        return "raise jwt.InvalidAlgorithmError (or another jwt.PyJWTError)" + (
+            f"; {self.problem}" if self.problem else ""
+        )
 
 
 def _jwk(public: Any, kid: str, algorithm: str) -> dict[str, Any]:
@@ -285,8 +307,14 @@ def _jwk(public: Any, kid: str, algorithm: str) -> dict[str, Any]:
 
 def _claims(**changes: Any) -> dict[str, Any]:
     now = int(time.time())
-    claims: dict[str, Any] = {"sub": "alice", "role": "user", "iss": ISSUER, "aud": AUDIENCE, "iat": now,
-                              "exp": now + 600}
+    claims: dict[str, Any] = {
+        "sub": "alice",
+        "role": "user",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 600,
+    }
     claims.update(changes)
     return claims
 
@@ -325,8 +353,12 @@ class VerifyByKid(TableExercise):
         mixed = {"keys": [*ec_set["keys"], *rsa_set["keys"]]}
 
         def case(requirement: str, expect: Expect, token: str, jwks: dict[str, Any], alg: str, what: str) -> Case:
-            return Case(requirement, expect, args=(token, jwks, alg, AUDIENCE, ISSUER),
-                        shown=f"verify_with_jwks(<{what}>, <{len(jwks['keys'])}-key JWKS>, {alg!r}, AUDIENCE, ISSUER)")
+            return Case(
+                requirement,
+                expect,
+                args=(token, jwks, alg, AUDIENCE, ISSUER),
+                shown=f"verify_with_jwks(<{what}>, <{len(jwks['keys'])}-key JWKS>, {alg!r}, AUDIENCE, ISSUER)",
+            )
 
         def es(claims: dict[str, Any], key: Any = first, kid: str | None = "key-1") -> str:
             return corpus.sign({"alg": "ES256", "typ": "JWT", **({"kid": kid} if kid else {})}, claims, key)
@@ -335,22 +367,55 @@ class VerifyByKid(TableExercise):
         good = "return the claims of a valid token, verified with the JWK its kid names"
         for kid, key in (("key-2", second), ("key-1", first)):
             claims = _claims()
-            table.append(case(good, _ReturnsClaims(claims), es(claims, key, kid), ec_set, "ES256",
-                              f"a good ES256 token with kid {kid!r}"))
+            table.append(
+                case(
+                    good,
+                    _ReturnsClaims(claims),
+                    es(claims, key, kid),
+                    ec_set,
+                    "ES256",
+                    f"a good ES256 token with kid {kid!r}",
+                )
+            )
         claims = _claims()
-        table.append(case(good, _ReturnsClaims(claims),
-                          corpus.sign({"alg": "RS256", "typ": "JWT", "kid": "rsa-1"}, claims, rsa_key),
-                          rsa_set, "RS256", "a good RS256 token"))
+        table.append(
+            case(
+                good,
+                _ReturnsClaims(claims),
+                corpus.sign({"alg": "RS256", "typ": "JWT", "kid": "rsa-1"}, claims, rsa_key),
+                rsa_set,
+                "RS256",
+                "a good RS256 token",
+            )
+        )
 
         no_key = "a kid that is not in the set (or no kid) raises jwt.InvalidTokenError: never fall back to another key"
         table += [
-            case(no_key, _REFUSE, es(_claims(), first, "key-9"), ec_set, "ES256",
-                 "a token signed by key-1 but with kid 'key-9' (not in the set)"),
+            case(
+                no_key,
+                _REFUSE,
+                es(_claims(), first, "key-9"),
+                ec_set,
+                "ES256",
+                "a token signed by key-1 but with kid 'key-9' (not in the set)",
+            ),
             case(no_key, _REFUSE, es(_claims(), first, None), ec_set, "ES256", "a token signed by key-1 without a kid"),
-            case(no_key, _REFUSE, es(_claims(), stranger, "key-9"), ec_set, "ES256",
-                 "a stranger's token with kid 'key-9'"),
-            case("verify the signature with the kid's key", _REFUSE, es(_claims(), stranger, "key-1"), ec_set,
-                 "ES256", "a stranger's signature under kid 'key-1'"),
+            case(
+                no_key,
+                _REFUSE,
+                es(_claims(), stranger, "key-9"),
+                ec_set,
+                "ES256",
+                "a stranger's token with kid 'key-9'",
+            ),
+            case(
+                "verify the signature with the kid's key",
+                _REFUSE,
+                es(_claims(), stranger, "key-1"),
+                ec_set,
+                "ES256",
+                "a stranger's signature under kid 'key-1'",
+            ),
         ]
 
         pinned = "accept only `algorithm` (your configuration), never the header's alg"
@@ -364,31 +429,78 @@ class VerifyByKid(TableExercise):
             )
             table.append(case(pinned, _Pinned(), token, rsa_set, "RS256", f"{hostile.what}, kid 'rsa-1'"))
         table += [
-            case(pinned, _Pinned(), corpus.sign({"alg": "RS256", "typ": "JWT", "kid": "rsa-1"}, _claims(), rsa_key),
-                 mixed, "ES256", "an RS256 token signed with the set's own RSA key (ES256 configured)"),
-            case(pinned, _Pinned(),
-                 corpus.sign({"alg": "EdDSA", "typ": "JWT", "kid": "key-1"}, _claims(), ed25519.Ed25519PrivateKey.generate()),
-                 ec_set, "ES256", "an EdDSA token under kid 'key-1' (ES256 configured)"),
+            case(
+                pinned,
+                _Pinned(),
+                corpus.sign({"alg": "RS256", "typ": "JWT", "kid": "rsa-1"}, _claims(), rsa_key),
+                mixed,
+                "ES256",
+                "an RS256 token signed with the set's own RSA key (ES256 configured)",
+            ),
+            case(
+                pinned,
+                _Pinned(),
+                corpus.sign(
+                    {"alg": "EdDSA", "typ": "JWT", "kid": "key-1"}, _claims(), ed25519.Ed25519PrivateKey.generate()
+                ),
+                ec_set,
+                "ES256",
+                "an EdDSA token under kid 'key-1' (ES256 configured)",
+            ),
         ]
         for hostile in corpus.alg_none(_claims()):
             header = {**jwt.get_unverified_header(hostile.value), "kid": "key-1"}
             body = hostile.value.split(".")[1]
-            table.append(case(pinned, _Pinned(), f"{corpus.b64url(_json(header))}.{body}.", ec_set, "ES256",
-                              f"{hostile.what}, kid 'key-1'"))
+            table.append(
+                case(
+                    pinned,
+                    _Pinned(),
+                    f"{corpus.b64url(_json(header))}.{body}.",
+                    ec_set,
+                    "ES256",
+                    f"{hostile.what}, kid 'key-1'",
+                )
+            )
 
         now = int(time.time())
         table += [
-            case("refuse an expired token", _REFUSE, es(_claims(iat=now - 3600, exp=now - 600)), ec_set, "ES256",
-                 "a token that expired 10 minutes ago"),
-            case("check the audience", _REFUSE, es(_claims(aud="https://other.course.test")), ec_set, "ES256",
-                 "a token for another audience"),
-            case("check the issuer", _REFUSE, es(_claims(iss="https://evil.test")), ec_set, "ES256",
-                 "a token from another issuer"),
+            case(
+                "refuse an expired token",
+                _REFUSE,
+                es(_claims(iat=now - 3600, exp=now - 600)),
+                ec_set,
+                "ES256",
+                "a token that expired 10 minutes ago",
+            ),
+            case(
+                "check the audience",
+                _REFUSE,
+                es(_claims(aud="https://other.course.test")),
+                ec_set,
+                "ES256",
+                "a token for another audience",
+            ),
+            case(
+                "check the issuer",
+                _REFUSE,
+                es(_claims(iss="https://evil.test")),
+                ec_set,
+                "ES256",
+                "a token from another issuer",
+            ),
         ]
         for hostile in corpus.without_each(_claims(), _REQUIRED_CLAIMS):
             claim = hostile.name.removeprefix("no-")
-            table.append(case(f"require exp, iat, iss, aud and sub (a token without {claim} is refused)",
-                              _REFUSE, es(hostile.value), ec_set, "ES256", f"a token without {claim}"))
+            table.append(
+                case(
+                    f"require exp, iat, iss, aud and sub (a token without {claim} is refused)",
+                    _REFUSE,
+                    es(hostile.value),
+                    ec_set,
+                    "ES256",
+                    f"a token without {claim}",
+                )
+            )
         return table
 
 
@@ -401,7 +513,9 @@ def _json(obj: dict[str, Any]) -> bytes:
 def _pem_for(name: str, key: rsa.RSAPrivateKey) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
-    form = serialization.PublicFormat.PKCS1 if name.endswith("pkcs1") else serialization.PublicFormat.SubjectPublicKeyInfo
+    form = (
+        serialization.PublicFormat.PKCS1 if name.endswith("pkcs1") else serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return bytes(key.public_key().public_bytes(serialization.Encoding.PEM, form))
 
 
@@ -410,11 +524,11 @@ def _pem_for(name: str, key: rsa.RSAPrivateKey) -> bytes:
 _FIELDS = ("start_signing", "unpublish_old", "retire_old")
 
 
-def _schedule(published_at: int, jwks_max_age: int, access_ttl: int, refresh_ttl: int,
-              leeway: int = 0) -> tuple[int, int, int]:
+def _schedule(
+    published_at: int, jwks_max_age: int, access_ttl: int, refresh_ttl: int, leeway: int = 0
+) -> tuple[int, int, int]:
     start_signing = published_at + jwks_max_age
-    return (start_signing, start_signing + access_ttl + leeway,
-            start_signing + max(access_ttl, refresh_ttl) + leeway)
+    return (start_signing, start_signing + access_ttl + leeway, start_signing + max(access_ttl, refresh_ttl) + leeway)
 
 
 _WHY = {
@@ -480,11 +594,20 @@ class RotationSchedule(TableExercise):
             ("verifiers allowing 30 s of clock skew", (1_000, 300, 900, 604_800), {"leeway": 30}),
             ("leeway and no refresh tokens", (5_000, 120, 600, 0), {"leeway": 45}),
         ]
-        shape = Case("return a tuple (start_signing, unpublish_old, retire_old): three values, in that order",
-                     _Triple(), args=rows[0][1], note=rows[0][0])
+        shape = Case(
+            "return a tuple (start_signing, unpublish_old, retire_old): three values, in that order",
+            _Triple(),
+            args=rows[0][1],
+            note=rows[0][0],
+        )
         return [shape] + [
-            Case(f"{_FIELDS[i]}: {_WHY[_FIELDS[i]]}", _Field(i, _schedule(*args, **kwargs)[i]), args=args,
-                 kwargs=kwargs, note=what)
+            Case(
+                f"{_FIELDS[i]}: {_WHY[_FIELDS[i]]}",
+                _Field(i, _schedule(*args, **kwargs)[i]),
+                args=args,
+                kwargs=kwargs,
+                note=what,
+            )
             for what, args, kwargs in rows
             for i in range(3)
         ]

@@ -49,9 +49,7 @@ def _key(name: str) -> rsa.RSAPrivateKey:
 
 
 def _pem(key: rsa.RSAPrivateKey) -> bytes:
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 #: The exercises' RS256 public key (PEM): what q3's verifier checks signatures with.
@@ -107,16 +105,19 @@ def _lab_settings() -> VulnerableSettings:
 def _lab_token(sub: str, **header: Any) -> str:
     now = int(time.time())
     claims = {
-        "sub": sub, "role": "user", "iss": ISSUER, "aud": AUDIENCE, "iat": now,
-        "exp": now + 900, "jti": secrets.token_urlsafe(8),
+        "sub": sub,
+        "role": "user",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 900,
+        "jti": secrets.token_urlsafe(8),
     }
     return handmade.encode(claims, _LAB_SECRET, "HS256", headers={"typ": ACCESS_TOKEN_TYPE, **header})
 
 
 def _real_signer() -> TokenSigner:
-    return TokenSigner.hmac(
-        _LAB_SECRET, algorithm="HS256", issuer=ISSUER, audience=AUDIENCE, clock=time.time
-    )
+    return TokenSigner.hmac(_LAB_SECRET, algorithm="HS256", issuer=ISSUER, audience=AUDIENCE, clock=time.time)
 
 
 class _Forgery(Expect):
@@ -137,8 +138,10 @@ class _Forgery(Expect):
         if "=" in head + body:
             return "its parts carry '=' padding; a JWS compact token is base64url without padding"
         if "+" in head + body or "/" in head + body:
-            return ("its parts hold '+' or '/', standard base64; a JWS compact token is base64url, which "
-                    "writes '-' and '_' instead")
+            return (
+                "its parts hold '+' or '/', standard base64; a JWS compact token is base64url, which "
+                "writes '-' and '_' instead"
+            )
         try:
             header, claims, _ = _parts(forged)
         except (ValueError, jwt.PyJWTError) as exc:
@@ -184,8 +187,7 @@ class ForgeAlgNone(TableExercise):
         "Split the token on '.', decode the first two parts with b64url_decode and json.loads.",
         "New header: the old one with 'alg' set to 'none'. New payload: the old one with 'role' set "
         "to 'admin'. Encode both with json.dumps(..., separators=(',', ':')) and b64url_encode.",
-        "The result is f'{header_b64}.{payload_b64}.' : the signature part is empty, but the "
-        "second dot stays.",
+        "The result is f'{header_b64}.{payload_b64}.' : the signature part is empty, but the second dot stays.",
     )
     REQUIREMENT = (
         "same header but alg 'none', same claims but role 'admin', an empty signature (the token ends with "
@@ -243,11 +245,17 @@ class CrackSecret(TableExercise):
             yield subject
 
     def differentials(self) -> Sequence[Differential]:
-        return [Differential(
-            "return the word exactly as it is in the list, or None when none is the secret", _crack_reference,
-            _crack_inputs, max_examples=40,
-            shown=lambda args: f"crack_secret(<an {jwt.get_unverified_header(args[0])['alg']} token>, {args[1]!r:.70})",
-        )]
+        return [
+            Differential(
+                "return the word exactly as it is in the list, or None when none is the secret",
+                _crack_reference,
+                _crack_inputs,
+                max_examples=40,
+                shown=lambda args: (
+                    f"crack_secret(<an {jwt.get_unverified_header(args[0])['alg']} token>, {args[1]!r:.70})"
+                ),
+            )
+        ]
 
     def verify(self, answer: Any) -> None:
         # None is a legitimate answer here ("not in the list"): only a stub's body means "not solved".
@@ -265,33 +273,53 @@ class CrackSecret(TableExercise):
         words = _wordlist(300, seed)
 
         def found(requirement: str, token: str, wordlist: list[str], secret: str | None, what: str) -> Case:
-            return Case(requirement, Returns(secret), args=(token, wordlist),
-                        shown=f"crack_secret(<{what}>, <a {len(wordlist)}-word list>)")
+            return Case(
+                requirement,
+                Returns(secret),
+                args=(token, wordlist),
+                shown=f"crack_secret(<{what}>, <a {len(wordlist)}-word list>)",
+            )
 
         other = _wordlist(200, seed + "-other")
-        table = [found(  # first: None is a real answer here, so a wrong None is "incorrect", not "not solved"
-            "return None when no word of the list is the secret",
-            handmade.encode(claims, "not-in-the-list", "HS256"), other, None,
-            "a token whose secret is not in the list",
-        )]
+        table = [
+            found(  # first: None is a real answer here, so a wrong None is "incorrect", not "not solved"
+                "return None when no word of the list is the secret",
+                handmade.encode(claims, "not-in-the-list", "HS256"),
+                other,
+                None,
+                "a token whose secret is not in the list",
+            )
+        ]
         for alg, position in (("HS256", 137), ("HS384", 3), ("HS512", 250), ("HS256", 0)):
-            table.append(found(
-                "return the word of the list that is the secret (HS256, HS384 or HS512: the header's alg picks the hash)",
-                handmade.encode(claims, words[position], alg), words, words[position],
-                f"an {alg} token whose secret is word #{position + 1}",
-            ))
+            table.append(
+                found(
+                    "return the word of the list that is the secret (HS256, HS384 or HS512: the header's alg picks the hash)",
+                    handmade.encode(claims, words[position], alg),
+                    words,
+                    words[position],
+                    f"an {alg} token whose secret is word #{position + 1}",
+                )
+            )
         lived = {"sub": "alice", "iss": ISSUER, "aud": AUDIENCE, "iat": now - 7200, "exp": now - 3600}
-        table.append(found(
-            "only the signature decides: an expired token for another audience still has a secret",
-            handmade.encode(lived, words[42], "HS256"), words, words[42],
-            "an expired HS256 token with an aud, secret word #43",
-        ))
+        table.append(
+            found(
+                "only the signature decides: an expired token for another audience still has a secret",
+                handmade.encode(lived, words[42], "HS256"),
+                words,
+                words[42],
+                "an expired HS256 token with an aud, secret word #43",
+            )
+        )
         odd = [*words[:50], "Tr0ub4dor &3", *words[50:60]]
-        table.append(found(
-            "return the word exactly as it is in the list (case and spaces included)",
-            handmade.encode(claims, "Tr0ub4dor &3", "HS384"), odd, "Tr0ub4dor &3",
-            "an HS384 token whose secret is 'Tr0ub4dor &3'",
-        ))
+        table.append(
+            found(
+                "return the word exactly as it is in the list (case and spaces included)",
+                handmade.encode(claims, "Tr0ub4dor &3", "HS384"),
+                odd,
+                "Tr0ub4dor &3",
+                "an HS384 token whose secret is 'Tr0ub4dor &3'",
+            )
+        )
         return table
 
 
@@ -302,8 +330,10 @@ def _crack_reference(token: str, wordlist: list[str]) -> str | None:
     signing_input, _, signature = token.rpartition(".")
     wanted = handmade.b64url_decode(signature)
     digest = _HASHES[json.loads(handmade.b64url_decode(token.split(".")[0]))["alg"]]
-    return next((w for w in wordlist if hmac.compare_digest(hmac.digest(w.encode(), signing_input.encode(), digest),
-                                                            wanted)), None)
+    return next(
+        (w for w in wordlist if hmac.compare_digest(hmac.digest(w.encode(), signing_input.encode(), digest), wanted)),
+        None,
+    )
 
 
 def _crack_inputs(st: Any) -> Any:
@@ -401,42 +431,89 @@ def _attacks(jku_url: str) -> list[tuple[str, str, str, bool]]:
     sig = "verify the signature with PUBLIC_KEY_PEM"
     pinned = "RS256 only: never the header's alg"
     keys = "the key is PUBLIC_KEY_PEM, never one the token names or brings (kid, jwk, jku)"
-    attacks = [(sig, "a tampered payload (role -> admin, old signature)", f"{_b64(header)}.{_b64(admin)}.{signature}", False)]
+    attacks = [
+        (sig, "a tampered payload (role -> admin, old signature)", f"{_b64(header)}.{_b64(admin)}.{signature}", False)
+    ]
     for hostile in corpus.alg_none(admin, good):
         head = {**jwt.get_unverified_header(hostile.value), "typ": ACCESS_TOKEN_TYPE}
         token = f"{_b64(head)}.{hostile.value.split('.', 2)[1]}.{hostile.value.split('.', 2)[2]}"
         attacks.append((pinned, hostile.what, token, True))
-    attacks.append((pinned, "alg 'nOnE' with an empty signature", f"{_b64({**header, 'alg': 'nOnE'})}.{_b64(admin)}.", True))
+    attacks.append(
+        (pinned, "alg 'nOnE' with an empty signature", f"{_b64({**header, 'alg': 'nOnE'})}.{_b64(admin)}.", True)
+    )
     for hostile in corpus.alg_confusion(admin, private_key=issuer_key, expected="RS256"):
         alg = hostile.value and str(jwt.get_unverified_header(hostile.value)["alg"])
         head = {**header, "alg": alg}
         if alg.startswith(("RS", "PS")):
             token = corpus.sign(head, admin, issuer_key)
         else:
-            form = serialization.PublicFormat.PKCS1 if hostile.name.endswith("pkcs1") else serialization.PublicFormat.SubjectPublicKeyInfo
+            form = (
+                serialization.PublicFormat.PKCS1
+                if hostile.name.endswith("pkcs1")
+                else serialization.PublicFormat.SubjectPublicKeyInfo
+            )
             pem = issuer_key.public_key().public_bytes(serialization.Encoding.PEM, form)
             token = _hs(pem, header, admin)
         attacks.append((pinned, hostile.what, token, True))
     attacks += [
-        (pinned, "RS256 -> HS256 confusion (PEM without its final newline)", _hs(PUBLIC_KEY_PEM.strip(), header, admin), True),
+        (
+            pinned,
+            "RS256 -> HS256 confusion (PEM without its final newline)",
+            _hs(PUBLIC_KEY_PEM.strip(), header, admin),
+            True,
+        ),
         (pinned, "an HS512 token HMAC-keyed with PUBLIC_KEY_PEM", _hs(PUBLIC_KEY_PEM, header, admin, "HS512"), True),
-        (keys, "a kid path traversal to /dev/null (HS256, empty key)", _hs(b"", {**header, "kid": traversal}, admin), False),
-        (sig, "a token signed by the attacker's own RSA key", handmade.encode(admin, attacker, "RS256", headers=header), False),
-        (keys, "the attacker's key embedded in the header (jwk)",
-         handmade.encode(admin, attacker, "RS256", headers={**header, "jwk": attacker_jwk}), False),
-        (keys, "a jku header pointing at the attacker's JWKS",
-         handmade.encode(admin, attacker, "RS256", headers={**header, "kid": "attacker", "jku": jku_url}), False),
-        ("only access tokens: typ must be 'at+jwt'", "a refresh token (typ rt+jwt)", issue_token(typ="rt+jwt", ttl=604800), False),
+        (
+            keys,
+            "a kid path traversal to /dev/null (HS256, empty key)",
+            _hs(b"", {**header, "kid": traversal}, admin),
+            False,
+        ),
+        (
+            sig,
+            "a token signed by the attacker's own RSA key",
+            handmade.encode(admin, attacker, "RS256", headers=header),
+            False,
+        ),
+        (
+            keys,
+            "the attacker's key embedded in the header (jwk)",
+            handmade.encode(admin, attacker, "RS256", headers={**header, "jwk": attacker_jwk}),
+            False,
+        ),
+        (
+            keys,
+            "a jku header pointing at the attacker's JWKS",
+            handmade.encode(admin, attacker, "RS256", headers={**header, "kid": "attacker", "jku": jku_url}),
+            False,
+        ),
+        (
+            "only access tokens: typ must be 'at+jwt'",
+            "a refresh token (typ rt+jwt)",
+            issue_token(typ="rt+jwt", ttl=604800),
+            False,
+        ),
         ("only access tokens: typ must be 'at+jwt'", "a token with typ 'JWT'", issue_token(typ="JWT"), False),
         ("only access tokens: typ must be 'at+jwt'", "a token without typ", issue_token(typ=None), False),
         ("refuse an expired token", "an expired token", issue_token(iat=now - 3600, exp=now - 60), False),
-        ("check the audience: AUDIENCE", "a token for another audience", issue_token(aud="https://billing.course.test"), False),
-        ("check the issuer: ISSUER", "a token from another issuer", issue_token(iss="https://staging-auth.course.test"), False),
+        (
+            "check the audience: AUDIENCE",
+            "a token for another audience",
+            issue_token(aud="https://billing.course.test"),
+            False,
+        ),
+        (
+            "check the issuer: ISSUER",
+            "a token from another issuer",
+            issue_token(iss="https://staging-auth.course.test"),
+            False,
+        ),
     ]
     for hostile in corpus.without_each({"exp": 0, "iat": 0, "iss": 0, "aud": 0, "sub": 0}, _REQUIRED_CLAIMS):
         claim = hostile.name.removeprefix("no-")
-        attacks.append((f"require exp, iat, iss, aud and sub (here: {claim})", f"a token without {claim}",
-                        _without(claim), False))
+        attacks.append(
+            (f"require exp, iat, iss, aud and sub (here: {claim})", f"a token without {claim}", _without(claim), False)
+        )
     return attacks
 
 
@@ -465,11 +542,17 @@ class SafeVerify(TableExercise):
     def cases(self) -> Sequence[Case]:
         legit = issue_token("alice", "user")
         table = [
-            Case("return the claims of a legitimate access token", _LegitClaims(_parts(legit)[1]), args=(legit,),
-                 shown="safe_verify(<a legitimate access token of alice>)"),
+            Case(
+                "return the claims of a legitimate access token",
+                _LegitClaims(_parts(legit)[1]),
+                args=(legit,),
+                shown="safe_verify(<a legitimate access token of alice>)",
+            ),
         ]
         for requirement, what, token, past in _attacks(self._jku_url):
-            table.append(Case(requirement, _Refused(past_the_algorithm=past), args=(token,), shown=f"safe_verify(<{what}>)"))
+            table.append(
+                Case(requirement, _Refused(past_the_algorithm=past), args=(token,), shown=f"safe_verify(<{what}>)")
+            )
         return table
 
 

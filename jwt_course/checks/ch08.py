@@ -217,17 +217,25 @@ class CancellableCrack(_AsyncExercise):
             return ""
 
         return [
-            Case("try the candidates in order, append each to `tried`, return the one that matches",
-                 _Report(found_it, "return 'letmein' with tried == " + repr(words[:4])), act=find,
-                 shown=f"crack_secret(<a token signed with 'letmein'>, iter({words}), tried)"),
-            Case("raise LookupError when no candidate matches",
-                 _Report(lambda r: "" if r["ok"] else f"it {r['ending']}", "raise LookupError"), act=nothing,
-                 shown="crack_secret(<a token signed with 'letmein'>, iter(['a', 'b', 'c']), tried)"),
-            Case(f"stop within {_Q1_ALLOWED_AFTER_CANCEL} candidates of task.cancel() and end with CancelledError: "
-                 + _CHECKPOINT,
-                 _Report(cancelled, "end with CancelledError soon after cancel()"),
-                 act=lambda answer: self._cancel_report(answer, token),
-                 shown=f"task.cancel() after 20 of {_Q1_CANDIDATES} candidates"),
+            Case(
+                "try the candidates in order, append each to `tried`, return the one that matches",
+                _Report(found_it, "return 'letmein' with tried == " + repr(words[:4])),
+                act=find,
+                shown=f"crack_secret(<a token signed with 'letmein'>, iter({words}), tried)",
+            ),
+            Case(
+                "raise LookupError when no candidate matches",
+                _Report(lambda r: "" if r["ok"] else f"it {r['ending']}", "raise LookupError"),
+                act=nothing,
+                shown="crack_secret(<a token signed with 'letmein'>, iter(['a', 'b', 'c']), tried)",
+            ),
+            Case(
+                f"stop within {_Q1_ALLOWED_AFTER_CANCEL} candidates of task.cancel() and end with CancelledError: "
+                + _CHECKPOINT,
+                _Report(cancelled, "end with CancelledError soon after cancel()"),
+                act=lambda answer: self._cancel_report(answer, token),
+                shown=f"task.cancel() after 20 of {_Q1_CANDIDATES} candidates",
+            ),
         ]
 
     def _cancel_report(self, answer: Any, token: str) -> _Seen:
@@ -351,16 +359,24 @@ class SurvivingCleanup(_AsyncExercise):
             return diagnose
 
         return [
-            Case("INSERT the jti, commit, close the connection and return the jti", _Report(normal, "return 'jti-1'"),
-                 act=self._normal_path, shown="save_jti(connect, 'jti-1')"),
-            Case("when cancelled, close the connection in `finally` and let CancelledError out",
-                 _Report(after_cancel(False), "raise CancelledError, the connection closed"),
-                 act=lambda answer: self._cancelled(answer, second_cancel=False),
-                 shown="save_jti(connect, 'jti-2'), cancelled during execute()"),
-            Case("close() runs to the end even when a second cancel() arrives during it (shield it)",
-                 _Report(after_cancel(True), "raise CancelledError, the connection closed"),
-                 act=lambda answer: self._cancelled(answer, second_cancel=True),
-                 shown="save_jti(connect, 'jti-3'), cancelled during execute() and again during close()"),
+            Case(
+                "INSERT the jti, commit, close the connection and return the jti",
+                _Report(normal, "return 'jti-1'"),
+                act=self._normal_path,
+                shown="save_jti(connect, 'jti-1')",
+            ),
+            Case(
+                "when cancelled, close the connection in `finally` and let CancelledError out",
+                _Report(after_cancel(False), "raise CancelledError, the connection closed"),
+                act=lambda answer: self._cancelled(answer, second_cancel=False),
+                shown="save_jti(connect, 'jti-2'), cancelled during execute()",
+            ),
+            Case(
+                "close() runs to the end even when a second cancel() arrives during it (shield it)",
+                _Report(after_cancel(True), "raise CancelledError, the connection closed"),
+                act=lambda answer: self._cancelled(answer, second_cancel=True),
+                shown="save_jti(connect, 'jti-3'), cancelled during execute() and again during close()",
+            ),
         ]
 
     @staticmethod
@@ -516,18 +532,24 @@ class GroupWithTimeout(_AsyncExercise):
             return act
 
         return [
-            Case("run the calls concurrently and return {token: result} for every token",
-                 _Report(fast, f"return {expected!r:.60}, the three calls overlapping"),
-                 act=scenario({t: ("ok", 0.03) for t in tokens}, 2.0),
-                 shown="introspect_all(introspect, <3 tokens, 30 ms each>, timeout=2.0)"),
-            Case("past the deadline raise TimeoutError, with no call left running",
-                 _Report(slow, "raise TimeoutError and leave no call running"),
-                 act=scenario({"alice-at": ("ok", 0.01), "bob-at": ("ok", 5.0), "carol-at": ("ok", 0.01)}, 0.1),
-                 shown="introspect_all(introspect, <bob's call takes 5 s>, timeout=0.1)"),
-            Case("when one call fails, cancel the others and let the error out (an ExceptionGroup is fine)",
-                 _Report(failing, "raise the IntrospectionError (alone or in an ExceptionGroup), no call left running"),
-                 act=scenario({"alice-at": ("ok", 5.0), "bob-at": ("fail", 0.01), "carol-at": ("ok", 5.0)}, 10.0),
-                 shown="introspect_all(introspect, <bob's call fails after 10 ms>, timeout=10.0)"),
+            Case(
+                "run the calls concurrently and return {token: result} for every token",
+                _Report(fast, f"return {expected!r:.60}, the three calls overlapping"),
+                act=scenario({t: ("ok", 0.03) for t in tokens}, 2.0),
+                shown="introspect_all(introspect, <3 tokens, 30 ms each>, timeout=2.0)",
+            ),
+            Case(
+                "past the deadline raise TimeoutError, with no call left running",
+                _Report(slow, "raise TimeoutError and leave no call running"),
+                act=scenario({"alice-at": ("ok", 0.01), "bob-at": ("ok", 5.0), "carol-at": ("ok", 0.01)}, 0.1),
+                shown="introspect_all(introspect, <bob's call takes 5 s>, timeout=0.1)",
+            ),
+            Case(
+                "when one call fails, cancel the others and let the error out (an ExceptionGroup is fine)",
+                _Report(failing, "raise the IntrospectionError (alone or in an ExceptionGroup), no call left running"),
+                act=scenario({"alice-at": ("ok", 5.0), "bob-at": ("fail", 0.01), "carol-at": ("ok", 5.0)}, 10.0),
+                shown="introspect_all(introspect, <bob's call fails after 10 ms>, timeout=10.0)",
+            ),
         ]
 
     @staticmethod
@@ -537,8 +559,11 @@ class GroupWithTimeout(_AsyncExercise):
             await asyncio.wait({task}, timeout=2.0)  # a guard of our own, not the learner's timeout
             if not task.done():
                 task.cancel()
-                return {"outcome": "still running after 2 s", "running": fake.still_running(),
-                        "max_in_flight": fake.max_in_flight}
+                return {
+                    "outcome": "still running after 2 s",
+                    "running": fake.still_running(),
+                    "max_in_flight": fake.max_in_flight,
+                }
             try:
                 outcome: Any = task.result()
             except TimeoutError:

@@ -106,16 +106,27 @@ def _raw(header_json: str, payload: dict[str, Any], key: bytes | str) -> str:
 def header_variants(payload: dict[str, Any], key: bytes | str) -> list[Hostile]:
     """HS256 tokens, correctly signed with ``key``, whose headers are not PyJWT's usual bytes."""
     return [
-        Hostile("header-swapped", 'a token whose header lists "typ" before "alg"',
-                _raw('{"typ":"JWT","alg":"HS256"}', payload, key)),
-        Hostile("header-spaced", "a token whose header JSON has spaces",
-                _raw('{"alg": "HS256", "typ": "JWT"}', payload, key)),
-        Hostile("header-kid", 'a token whose header also carries "kid"',
-                sign({"alg": "HS256", "typ": "JWT", "kid": "key-2024-01"}, payload, key)),
-        Hostile("header-jku", 'a token whose header also carries "jku"',
-                sign({"alg": "HS256", "typ": "JWT", "jku": "https://keys.example.test/jwks.json"}, payload, key)),
-        Hostile("header-no-typ", 'a token whose header has no "typ"',
-                sign({"alg": "HS256"}, payload, key)),
+        Hostile(
+            "header-swapped",
+            'a token whose header lists "typ" before "alg"',
+            _raw('{"typ":"JWT","alg":"HS256"}', payload, key),
+        ),
+        Hostile(
+            "header-spaced",
+            "a token whose header JSON has spaces",
+            _raw('{"alg": "HS256", "typ": "JWT"}', payload, key),
+        ),
+        Hostile(
+            "header-kid",
+            'a token whose header also carries "kid"',
+            sign({"alg": "HS256", "typ": "JWT", "kid": "key-2024-01"}, payload, key),
+        ),
+        Hostile(
+            "header-jku",
+            'a token whose header also carries "jku"',
+            sign({"alg": "HS256", "typ": "JWT", "jku": "https://keys.example.test/jwks.json"}, payload, key),
+        ),
+        Hostile("header-no-typ", 'a token whose header has no "typ"', sign({"alg": "HS256"}, payload, key)),
     ]
 
 
@@ -131,8 +142,11 @@ def swapped_header_forgery(token: str) -> Hostile:
     """``token``'s signature under a new header: ``typ`` first, and a ``jku`` the attacker controls."""
     _, body, signature = token.split(".")
     head = b64url(b'{"typ":"JWT","alg":"HS256","jku":"https://attacker.test/jwks.json"}')
-    return Hostile("swapped-header-forgery", 'the token under a new header ("typ" first, a "jku" added), '
-                   "its signature kept", f"{head}.{body}.{signature}")
+    return Hostile(
+        "swapped-header-forgery",
+        'the token under a new header ("typ" first, a "jku" added), its signature kept',
+        f"{head}.{body}.{signature}",
+    )
 
 
 def urlsafe_signed(payload: dict[str, Any], key: bytes | str, *, salt: str = "n") -> str:
@@ -156,16 +170,13 @@ def spellings(token: str) -> list[Hostile]:
         Hostile("sig-padded", "the signature with '=' padding added", signature + "="),
         Hostile("sig-double-padded", "the signature with '==' added", signature + "=="),
         Hostile("sig-std-alphabet", "the signature in standard base64 ('+' and '/' for '-' and '_')", std),
-        Hostile("sig-star", "the signature with a '*' inside (not in the alphabet)",
-                signature[:8] + "*" + signature[8:]),
+        Hostile(
+            "sig-star", "the signature with a '*' inside (not in the alphabet)", signature[:8] + "*" + signature[8:]
+        ),
         Hostile("sig-space", "the signature with a space inside", signature[:8] + " " + signature[8:]),
         Hostile("sig-newline", "the signature with a trailing newline", signature + "\n"),
     ]
-    return [
-        Hostile(v.name, v.what, f"{head}.{body}.{v.value}")
-        for v in variants
-        if v.value != signature
-    ]
+    return [Hostile(v.name, v.what, f"{head}.{body}.{v.value}") for v in variants if v.value != signature]
 
 
 #: Text that is not unpadded base64url, each with why (for decoders).
@@ -200,8 +211,9 @@ def alg_none(payload: dict[str, Any], original: str | None = None) -> list[Hosti
     if original is not None:
         signature = original.rsplit(".", 1)[1]
         unsigned = forge({"alg": "none", "typ": "JWT"}, payload)
-        found.append(Hostile("alg-none-signed", 'an "alg": "none" token that keeps a real signature',
-                             unsigned + signature))
+        found.append(
+            Hostile("alg-none-signed", 'an "alg": "none" token that keeps a real signature', unsigned + signature)
+        )
     return found
 
 
@@ -225,16 +237,31 @@ def alg_confusion(
     found: list[Hostile] = []
     if secret is not None:
         for alg in HMAC_ALGORITHMS:
-            found.append(Hostile(f"same-secret-{alg}", f"an {alg} token signed with the right secret",
-                                 sign({"alg": alg, "typ": "JWT"}, payload, secret)))
+            found.append(
+                Hostile(
+                    f"same-secret-{alg}",
+                    f"an {alg} token signed with the right secret",
+                    sign({"alg": alg, "typ": "JWT"}, payload, secret),
+                )
+            )
     if isinstance(private_key, rsa.RSAPrivateKey):
         for alg in ("RS256", "RS384", "RS512", "PS256"):
-            found.append(Hostile(f"same-rsa-key-{alg}", f"an {alg} token signed with the right RSA key",
-                                 sign({"alg": alg, "typ": "JWT"}, payload, private_key)))
+            found.append(
+                Hostile(
+                    f"same-rsa-key-{alg}",
+                    f"an {alg} token signed with the right RSA key",
+                    sign({"alg": alg, "typ": "JWT"}, payload, private_key),
+                )
+            )
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
         alg = {256: "ES256", 384: "ES384", 521: "ES512"}.get(private_key.curve.key_size, "ES256")
-        found.append(Hostile(f"same-ec-key-{alg}", f"an {alg} token signed with the right EC key",
-                             sign({"alg": alg, "typ": "JWT"}, payload, private_key)))
+        found.append(
+            Hostile(
+                f"same-ec-key-{alg}",
+                f"an {alg} token signed with the right EC key",
+                sign({"alg": alg, "typ": "JWT"}, payload, private_key),
+            )
+        )
     if isinstance(private_key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
         forms = [("spki", serialization.PublicFormat.SubjectPublicKeyInfo)]
         if isinstance(private_key, rsa.RSAPrivateKey):
@@ -242,8 +269,13 @@ def alg_confusion(
         for form_name, form in forms:
             pem = _public_pem(private_key, form)
             forged = forge({"alg": "HS256", "typ": "JWT"}, payload, hs256(pem))
-            found.append(Hostile(f"hs256-public-pem-{form_name}",
-                                 f"an HS256 token keyed with the public key's PEM ({form_name})", forged))
+            found.append(
+                Hostile(
+                    f"hs256-public-pem-{form_name}",
+                    f"an HS256 token keyed with the public key's PEM ({form_name})",
+                    forged,
+                )
+            )
     return [h for h in found if not h.name.endswith(f"-{expected}")] if expected else found
 
 
@@ -270,10 +302,14 @@ def time_edges(now: int) -> list[Hostile]:
         Hostile("exp-nan", "exp = NaN", {"exp": math.nan}),
         Hostile("exp-true", "exp = true (a boolean, not a number)", {"exp": True}),
         Hostile("nbf-string", 'nbf = "<a number as a string>"', {"nbf": str(now - 60)}),
-        Hostile("nbf-after-exp-future", "nbf and exp both in the future (not yet valid)",
-                {"nbf": now + 30, "exp": now + 90}),
-        Hostile("nbf-after-exp-past", "nbf in the future, exp in the past (nbf is checked first)",
-                {"nbf": now + 30, "exp": now - 30}),
+        Hostile(
+            "nbf-after-exp-future", "nbf and exp both in the future (not yet valid)", {"nbf": now + 30, "exp": now + 90}
+        ),
+        Hostile(
+            "nbf-after-exp-past",
+            "nbf in the future, exp in the past (nbf is checked first)",
+            {"nbf": now + 30, "exp": now - 30},
+        ),
         Hostile("both-past", "nbf and exp both in the past (expired)", {"nbf": now - 90, "exp": now - 30}),
         Hostile("iat-future", "iat in the future (issued later than now)", {"iat": now + 3600}),
     ]

@@ -149,8 +149,7 @@ class Differential:
             counterexample = f"{call} {got.show()}; expected it to {expected}"
             requirement = self.requirement.rstrip(".")
             raise Failure(
-                f"Requirement: {requirement}. Counter-example (generated, then shrunk): "
-                f"{counterexample}.",
+                f"Requirement: {requirement}. Counter-example (generated, then shrunk): {counterexample}.",
                 requirement=requirement,
                 counterexample=counterexample,
             ) from None

@@ -51,8 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("JWT_COURSE_DEBUG"):
             raise
         print(
-            f"error: unexpected {type(exc).__name__}: {exc} "
-            "(set JWT_COURSE_DEBUG=1 to see the traceback)",
+            f"error: unexpected {type(exc).__name__}: {exc} (set JWT_COURSE_DEBUG=1 to see the traceback)",
             file=sys.stderr,
         )
         return EXIT_INVALID

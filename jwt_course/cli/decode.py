@@ -92,9 +92,7 @@ def _b64url(part: str, what: str) -> bytes:
     try:
         return b64url_decode(part)  # strict: alphabet, no padding, canonical last character
     except jwt.DecodeError:
-        raise CliError(
-            f"not a JWT: the {what} is not base64url (A-Z a-z 0-9 - _, no padding)"
-        ) from None
+        raise CliError(f"not a JWT: the {what} is not base64url (A-Z a-z 0-9 - _, no padding)") from None
 
 
 def _header_bytes_or_empty(part: str) -> bytes:
@@ -112,9 +110,7 @@ def _json_object(part: str, what: str) -> dict[str, Any]:
     except RecursionError:
         raise CliError(f"not a JWT: the {what} is JSON nested too deeply") from None
     if not is_text(json.dumps(value, ensure_ascii=False)):
-        raise CliError(
-            f"not a JWT: the {what} holds a lone surrogate (\\ud800-\\udfff), which is not text"
-        )
+        raise CliError(f"not a JWT: the {what} holds a lone surrogate (\\ud800-\\udfff), which is not text")
     if not isinstance(value, dict):
         raise CliError(f"not a JWT: the {what} is a JSON {type(value).__name__}, not an object")
     return value
@@ -124,13 +120,9 @@ def split_token(token: str) -> tuple[dict[str, Any], dict[str, Any], str]:
     """Header, payload and signature text of a compact JWS, unverified."""
     parts = token.split(".")
     if len(parts) == 5 and b'"enc"' in _header_bytes_or_empty(parts[0]):
-        raise CliError(
-            "not a JWT: this is an encrypted JWE (5 parts); it cannot be read without its key"
-        )
+        raise CliError("not a JWT: this is an encrypted JWE (5 parts); it cannot be read without its key")
     if len(parts) != 3:
-        raise CliError(
-            f"not a JWT: expected 3 dot-separated parts (header.payload.signature), got {len(parts)}"
-        )
+        raise CliError(f"not a JWT: expected 3 dot-separated parts (header.payload.signature), got {len(parts)}")
     header = _json_object(parts[0], "header")
     payload = _json_object(parts[1], "payload")
     _b64url(parts[2], "signature")
@@ -200,11 +192,7 @@ def _looks_sensitive(name: str) -> bool:
     words = _words(name)
     joined = "".join(words)
     # "token" only as the last word: api_token, refresh_token; not Cognito's token_use.
-    return (
-        any(s in joined for s in _SENSITIVE)
-        or bool(_SENSITIVE_WORDS & set(words))
-        or words[-1:] == ["token"]
-    )
+    return any(s in joined for s in _SENSITIVE) or bool(_SENSITIVE_WORDS & set(words)) or words[-1:] == ["token"]
 
 
 def _sensitive_claims(value: Any, path: str = "") -> Iterator[str]:
@@ -227,13 +215,9 @@ def analyse(header: dict[str, Any], payload: dict[str, Any]) -> list[str]:
     if alg is None:
         found.append("no alg in the header: not a valid JWS (RFC 7515 §4.1.1)")
     elif str(alg).lower() == "none":
-        found.append(
-            f"alg is {alg!r}: the token is unsigned and anyone can forge it; never accept it (RFC 8725 §3.1)"
-        )
+        found.append(f"alg is {alg!r}: the token is unsigned and anyone can forge it; never accept it (RFC 8725 §3.1)")
     elif str(alg).upper().startswith("HS"):
-        found.append(
-            f"alg {alg} is a shared secret: everyone who can verify this token can also mint new ones"
-        )
+        found.append(f"alg {alg} is a shared secret: everyone who can verify this token can also mint new ones")
     if "typ" not in header:
         found.append(
             "no typ in the header: an explicit type (e.g. at+jwt, RFC 9068) stops one kind of token "
@@ -241,9 +225,7 @@ def analyse(header: dict[str, Any], payload: dict[str, Any]) -> list[str]:
         )
     for name in ("jku", "x5u"):
         if name in header:
-            found.append(
-                f"header {name} names a URL for keys: never fetch keys from where the token says"
-            )
+            found.append(f"header {name} names a URL for keys: never fetch keys from where the token says")
     for claim in TIME_CLAIMS:
         if claim in payload and not is_number(payload[claim]):
             found.append(f"{claim} is not a NumericDate (seconds since 1970): verifiers reject it")
@@ -299,11 +281,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
             when = utc_date(value)
             lines.append(
                 f"  {claim:<9}  "
-                + (
-                    f"{when}  {relative_time(claim, value, now)}"
-                    if when
-                    else f"{value} is not a usable date"
-                )
+                + (f"{when}  {relative_time(claim, value, now)}" if when else f"{value} is not a usable date")
             )
         lines.append("")
     size = len(signature) * 3 // 4

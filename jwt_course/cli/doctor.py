@@ -18,7 +18,6 @@ from .serve import DEFAULT_PORT
 __all__ = ["cmd_doctor"]
 
 
-
 def _check_kernel() -> Check:
     what = "a Jupyter kernel for this Python (ipykernel)"
     fix = f"run `{Path(sys.executable).name} -m ipykernel install --sys-prefix` (or `make lab`)"
@@ -98,9 +97,16 @@ def _check_jupyterlab(timeout: float = 60) -> Check:
     token = os.urandom(16).hex()
     with tempfile.TemporaryDirectory(prefix="jwt-course-doctor-") as scratch:
         command = [
-            sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={scratch}",
-            f"--IdentityProvider.token={token}", "--LabApp.news_url=",
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.root_dir={scratch}",
+            f"--IdentityProvider.token={token}",
+            "--LabApp.news_url=",
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")
@@ -113,13 +119,17 @@ def _check_jupyterlab(timeout: float = 60) -> Check:
             while time.monotonic() < deadline and lab.poll() is None:
                 try:
                     answer = httpx.get(
-                        f"http://127.0.0.1:{port}/api/status", params={"token": token},
-                        timeout=2, trust_env=False,
+                        f"http://127.0.0.1:{port}/api/status",
+                        params={"token": token},
+                        timeout=2,
+                        trust_env=False,
                     )
                     if answer.status_code == 200:
                         page = httpx.get(
-                            f"http://127.0.0.1:{port}/lab", params={"token": token},
-                            timeout=10, trust_env=False,
+                            f"http://127.0.0.1:{port}/lab",
+                            params={"token": token},
+                            timeout=10,
+                            trust_env=False,
                         )
                         ok = page.status_code == 200 and "jupyter-config-data" in page.text
                         return Check(what, ok, "" if ok else f"/lab answered {page.status_code}: run `make lab` again")
@@ -163,9 +173,7 @@ def _check_round_trip() -> Check:
                     "a proxy intercepts loopback requests: set NO_PROXY=127.0.0.1,localhost",
                 )
     except Exception as exc:
-        return Check(
-            what, False, f"{type(exc).__name__}: {exc}; is something blocking loopback connections?"
-        )
+        return Check(what, False, f"{type(exc).__name__}: {exc}; is something blocking loopback connections?")
     ok = body == {"pong": "ok"}
     return Check(
         what,
@@ -229,10 +237,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         checks.append(probe())
         print(_doctor_line(checks[-1]), flush=True)
     failed = sum(not c.ok for c in checks)
-    print(
-        f"\n{len(checks) - failed} of {len(checks)} checks passed"
-        + ("" if failed else ": ready for the course")
-    )
+    print(f"\n{len(checks) - failed} of {len(checks)} checks passed" + ("" if failed else ": ready for the course"))
     return EXIT_INVALID if failed else EXIT_OK
 
 

@@ -77,9 +77,7 @@ def _whole_number(what: str, minimum: int = 0, maximum: int | None = None) -> Ca
 
 
 def _add_token_argument(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "token", metavar="TOKEN", help="the compact JWT, or - to read it from stdin"
-    )
+    command.add_argument("token", metavar="TOKEN", help="the compact JWT, or - to read it from stdin")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,9 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=raw,
     )
     _add_token_argument(decode)
-    decode.add_argument(
-        "--json", action="store_true", help="print {header, payload, warnings} as JSON"
-    )
+    decode.add_argument("--json", action="store_true", help="print {header, payload, warnings} as JSON")
     decode.add_argument("--now", type=_epoch_seconds, help=argparse.SUPPRESS)
     decode.set_defaults(handler=cmd_decode)
 
@@ -134,9 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a PEM public key, a JWK/JWKS JSON file, or a file holding the HMAC secret "
         "(one trailing newline is ignored)",
     )
-    source.add_argument(
-        "--jwks-url", metavar="URL", help="fetch the key from a JWKS endpoint, by the token's kid"
-    )
+    source.add_argument("--jwks-url", metavar="URL", help="fetch the key from a JWKS endpoint, by the token's kid")
     verify.add_argument(
         "--alg",
         action="append",
@@ -145,9 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="an algorithm you accept, e.g. HS256 or RS256 (repeat for several); required: "
         "the token's own alg header is never trusted",
     )
-    verify.add_argument(
-        "--aud", action="append", metavar="AUD", help="the audience you are (repeatable)"
-    )
+    verify.add_argument("--aud", action="append", metavar="AUD", help="the audience you are (repeatable)")
     verify.add_argument("--iss", metavar="ISS", help="the issuer you trust")
     verify.add_argument(
         "--require",
@@ -187,18 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  jwt-course serve --port 8000 --access-ttl 60 --database revoked.sqlite",
         formatter_class=raw,
     )
-    serve.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
-    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument(
         "--port",
         type=_whole_number("a port", 0, 65535),
         default=8000,
         help="port (default: 8000; 0 picks a free one)",
     )
-    serve.add_argument(
-        "--public", action="store_true", help="allow a non-loopback --host (see the warning)"
-    )
+    serve.add_argument("--public", action="store_true", help="allow a non-loopback --host (see the warning)")
     serve.add_argument(
         "--algorithm",
         choices=SUPPORTED_ALGORITHMS,
@@ -222,9 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="refresh token lifetime (default: 604800)",
     )
-    serve.add_argument(
-        "--database", metavar="PATH", help="SQLite file for revocations (default: in memory)"
-    )
+    serve.add_argument("--database", metavar="PATH", help="SQLite file for revocations (default: in memory)")
     serve.set_defaults(handler=cmd_serve)
 
     doctor = commands.add_parser(
@@ -250,9 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder of exercise notebooks",
     )
-    progress.add_argument(
-        "--chapter", action="append", metavar="NN", help="only this chapter, e.g. 01 (repeatable)"
-    )
+    progress.add_argument("--chapter", action="append", metavar="NN", help="only this chapter, e.g. 01 (repeatable)")
     progress.set_defaults(handler=cmd_progress)
     parser.commands = dict(commands.choices)  # type: ignore[attr-defined]
     return parser
@@ -278,8 +262,10 @@ def _check_serve_options(args: argparse.Namespace) -> None:
         return
     algorithm = args.algorithm or os.environ.get("JWT_COURSE_ALGORITHM") or "HS256"
     if algorithm in HMAC_ALGORITHMS:
-        origin = "--algorithm" if args.algorithm else (
-            "JWT_COURSE_ALGORITHM" if os.environ.get("JWT_COURSE_ALGORITHM") else "the default"
+        origin = (
+            "--algorithm"
+            if args.algorithm
+            else ("JWT_COURSE_ALGORITHM" if os.environ.get("JWT_COURSE_ALGORITHM") else "the default")
         )
         raise CliError(
             f"--private-key-file is for RS256, ES256 or EdDSA, but the algorithm is {algorithm}"

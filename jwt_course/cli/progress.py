@@ -90,9 +90,7 @@ def run_exercise_notebook(path: Path, timeout: int = 60) -> ChapterProgress:
     for index, cell in enumerate(code, start=1):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                errors.append(
-                    f"code cell {index} raised {output.get('ename')}: {output.get('evalue')}"
-                )
+                errors.append(f"code cell {index} raised {output.get('ename')}: {output.get('evalue')}")
     return ChapterProgress(number, slug, verdicts, errors)
 
 
@@ -107,9 +105,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
         paths = [p for p in paths if p.name[:2] in wanted]
         missing = wanted - {p.name[:2] for p in paths}
         if missing:
-            raise CliError(
-                f"no exercise notebook for chapter {', '.join(sorted(missing))} in {str(folder)!r}"
-            )
+            raise CliError(f"no exercise notebook for chapter {', '.join(sorted(missing))} in {str(folder)!r}")
     if not paths:
         raise CliError(f"no exercise notebooks (NN_name.ipynb) in {str(folder)!r}")
     results = []

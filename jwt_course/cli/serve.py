@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_PORT", "cmd_serve", "public_url"]
 
 
-
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -125,7 +124,9 @@ def _settings_lines(
         "JWT course demo API",
         f"  url          {url}",
         *(
-            [f"  browser      {browser}/  (your browser's address for it{'' if '://' in browser else ', after the hub address'})"]
+            [
+                f"  browser      {browser}/  (your browser's address for it{'' if '://' in browser else ', after the hub address'})"
+            ]
             if browser != url
             else []
         ),
@@ -177,25 +178,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     except Exception as exc:  # e.g. sqlite3.OperationalError for a bad --database path
-        raise CliError(
-            f"cannot start the demo API: {type(exc).__name__}: {exc}", EXIT_INVALID
-        ) from None
+        raise CliError(f"cannot start the demo API: {type(exc).__name__}: {exc}", EXIT_INVALID) from None
     try:
         sock, port_note = _pick_port(args.host, getattr(args, "port", None))
     except RuntimeError as exc:
         app.state.store.close()
-        raise CliError(
-            f"{exc} (pick another --port, or 0 for any free one)", EXIT_INVALID
-        ) from None
+        raise CliError(f"{exc} (pick another --port, or 0 for any free one)", EXIT_INVALID) from None
     port = int(sock.getsockname()[1])
     if _is_loopback(args.host):
         url = _http_url(args.host, port)
         browser = _hub_origin() + Server.browser_url_for(port, url)
     else:
         url = browser = public_url(args.host, port)
-        print(
-            f"warning: listening on {args.host}: anyone on your network can log in as the demo users"
-        )
+        print(f"warning: listening on {args.host}: anyone on your network can log in as the demo users")
     if port_note:
         print(f"note: listening on {port_note}: {port}")
     print(
@@ -211,9 +206,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         flush=True,
     )
 
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=2, lifespan="on")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=2, lifespan="on"))
     stopped_by: list[int] = []
 
     def note(signum: int, frame: FrameType | None) -> None:
@@ -235,4 +228,3 @@ def cmd_serve(args: argparse.Namespace) -> int:
     reason = f" ({signal.Signals(stopped_by[0]).name})" if stopped_by else ""
     print(f"stopped{reason}", flush=True)
     return EXIT_OK
-

@@ -116,8 +116,7 @@ class _DeadlineJWKClient(jwt.PyJWKClient):
             body = asyncio.run(self._fetch())
         except TimeoutError:
             raise jwt.PyJWKClientConnectionError(
-                f"Fail to fetch data from the url, err: no complete answer within "
-                f"{self.total_seconds:g} s (--timeout)"
+                f"Fail to fetch data from the url, err: no complete answer within {self.total_seconds:g} s (--timeout)"
             ) from None
         except httpx.HTTPError as exc:
             raise jwt.PyJWKClientConnectionError(
@@ -181,9 +180,7 @@ def _check_times(payload: dict[str, Any], now: float, leeway: float) -> None:
             raise jwt.ImmatureSignatureError(f"The token is not yet valid ({claim})")
 
 
-def _verified_claims(
-    token: str, key: Any, args: argparse.Namespace, algorithms: list[str]
-) -> dict[str, Any]:
+def _verified_claims(token: str, key: Any, args: argparse.Namespace, algorithms: list[str]) -> dict[str, Any]:
     options: dict[str, Any] = {"require": args.require}
     if args.now is not None:
         options.update(verify_exp=False, verify_nbf=False, verify_iat=False)
@@ -208,9 +205,7 @@ def _verified_claims(
     return claims
 
 
-def _hint_for(
-    exc: jwt.PyJWTError, token: str, args: argparse.Namespace, algorithms: list[str]
-) -> str | None:
+def _hint_for(exc: jwt.PyJWTError, token: str, args: argparse.Namespace, algorithms: list[str]) -> str | None:
     try:
         header, payload, _ = split_token(token)
     except CliError:
@@ -232,9 +227,7 @@ def _hint_for(
     if isinstance(exc, jwt.InvalidIssuerError):
         return f"the token says iss {payload.get('iss')!r}, you trust {args.iss!r}"
     if isinstance(exc, jwt.InvalidAlgorithmError):
-        return (
-            f"the token's header says alg {header.get('alg')!r}; you allow {', '.join(algorithms)}"
-        )
+        return f"the token's header says alg {header.get('alg')!r}; you allow {', '.join(algorithms)}"
     if isinstance(exc, jwt.InvalidSignatureError):
         return "wrong key, or the header or payload was changed after signing"
     return None

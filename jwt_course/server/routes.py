@@ -34,9 +34,7 @@ async def health() -> dict[str, str]:
 
 
 @jwks_router.get("/.well-known/jwks.json")
-async def jwks(
-    request: Request, response: Response, service: ServiceDep
-) -> dict[str, list[dict[str, str]]]:
+async def jwks(request: Request, response: Response, service: ServiceDep) -> dict[str, list[dict[str, str]]]:
     """The public keys that verify this server's tokens (RFC 7517 JWK Set)."""
     request.app.state.jwks_requests += 1
     settings = service.settings

@@ -97,9 +97,7 @@ class AuthService:
             },
             REFRESH_TOKEN_TYPE,
         )
-        return TokenPair(
-            access_token=access, refresh_token=refresh, expires_in=settings.access_ttl_seconds
-        )
+        return TokenPair(access_token=access, refresh_token=refresh, expires_in=settings.access_ttl_seconds)
 
     def login(self, username: str, password: str) -> TokenPair:
         """Check the password, start a refresh family, return its first pair."""

@@ -179,8 +179,7 @@ class Settings:
         elif self.algorithm in HMAC_ALGORITHMS:
             if _KEY_RING.given(self) is not None or self.private_key is not None:
                 raise ValueError(
-                    f"{self.algorithm} signs with secret_key; key_ring and private_key"
-                    " are for RS256, ES256 and EdDSA"
+                    f"{self.algorithm} signs with secret_key; key_ring and private_key are for RS256, ES256 and EdDSA"
                 )
             check_secret(self.secret_key, self.algorithm)
         else:
@@ -215,9 +214,7 @@ class Settings:
             try:
                 values["body_timeout_seconds"] = float(raw.strip())
             except ValueError:
-                raise ValueError(
-                    f"JWT_COURSE_BODY_TIMEOUT_SECONDS must be a number, got {raw!r}"
-                ) from None
+                raise ValueError(f"JWT_COURSE_BODY_TIMEOUT_SECONDS must be a number, got {raw!r}") from None
         values.update(overrides)
         try:
             return cls(**values)
