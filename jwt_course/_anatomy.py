@@ -74,7 +74,9 @@ def token_anatomy(token: str, alt: str, title: str | None = None) -> Picture:
     alg = header.get("alg") if isinstance(header, dict) else None
     signature = _b64(parts[2])
     signer = _signer(alg) if isinstance(header, dict) else "unknown: the header does not decode"
-    signature_text = "empty" if parts[2] == "" else (f"{len(signature)} bytes" if signature is not None else "not valid base64url")
+    signature_text = (
+        "empty" if parts[2] == "" else (f"{len(signature)} bytes" if signature is not None else "not valid base64url")
+    )
     title = title or f"Token anatomy ({alg if isinstance(alg, str) else 'no alg'})"
 
     width, margin, size = 960.0, 20.0, 13.0
@@ -104,13 +106,13 @@ def token_anatomy(token: str, alt: str, title: str | None = None) -> Picture:
     wrapped = [draw.wrap(body, box_w - 16, 12) for _, _, body in contents]
     lines_max = min(max(len(w) for w in wrapped), 16)
     box_h = 34 + lines_max * 15 + 8
-    for i, ((kind, head, _), body_lines) in enumerate(zip(contents, wrapped)):
+    for i, ((kind, head, _), body_lines) in enumerate(zip(contents, wrapped, strict=False)):
         x0 = margin + i * (box_w + gap)
         colour = PART_COLOURS[kind]
         shapes.append(draw.Rect(x0, top, box_w, box_h, fill="#ffffff", stroke=colour, rx=5))
         shapes.append(draw.Rect(x0, top, box_w, 26, fill=colour, rx=5))
         shapes.append(draw.Text(x0 + 8, top + 18, head, size=12.5, fill="#ffffff", bold=True))
-        shown = body_lines if len(body_lines) <= lines_max else body_lines[: lines_max - 1] + ["…"]
+        shown = body_lines if len(body_lines) <= lines_max else [*body_lines[: lines_max - 1], "…"]
         for j, text_line in enumerate(shown):
             shapes.append(draw.Text(x0 + 8, top + 44 + j * 15, text_line, size=12))
     # what the signature covers: header "." payload
@@ -122,24 +124,35 @@ def token_anatomy(token: str, alt: str, title: str | None = None) -> Picture:
         draw.Line(right, bracket - 6, right, bracket, "#333333"),
     ]
     covered = len(parts[0]) + 1 + len(parts[1])
-    shapes.append(draw.Text(left, bracket + 18, f"signed: ASCII(header \".\" payload), {covered} bytes", size=12))
-    shapes.append(draw.Text(left, bracket + 34, "base64url is an encoding, not encryption: anyone can read header and payload", size=12, fill="#555555"))
+    shapes.append(draw.Text(left, bracket + 18, f'signed: ASCII(header "." payload), {covered} bytes', size=12))
+    shapes.append(
+        draw.Text(
+            left,
+            bracket + 34,
+            "base64url is an encoding, not encryption: anyone can read header and payload",
+            size=12,
+            fill="#555555",
+        )
+    )
     sig_x = margin + 2 * (box_w + gap) + box_w / 2
     shapes += [
         draw.Line(right, bracket, sig_x, bracket, PART_COLOURS["signature"], dashed=True),
         draw.Line(sig_x, bracket, sig_x, top + box_h + 10, PART_COLOURS["signature"]),
-        draw.Poly(((sig_x, top + box_h + 1), (sig_x - 5, top + box_h + 11), (sig_x + 5, top + box_h + 11)), PART_COLOURS["signature"]),
+        draw.Poly(
+            ((sig_x, top + box_h + 1), (sig_x - 5, top + box_h + 11), (sig_x + 5, top + box_h + 11)),
+            PART_COLOURS["signature"],
+        ),
     ]
     height = bracket + 46
-    compact = {kind: json.dumps(value, separators=(",", ":"), ensure_ascii=False) if value is not None else text
-               for kind, value, text in (("header", header, header_text), ("payload", payload, payload_text))}
+    compact = {
+        kind: json.dumps(value, separators=(",", ":"), ensure_ascii=False) if value is not None else text
+        for kind, value, text in (("header", header, header_text), ("payload", payload, payload_text))
+    }
     text_lines = [
         title,
         f"header    {len(parts[0]):>4} chars  {compact['header']}",
         f"payload   {len(parts[1]):>4} chars  {compact['payload']}",
         f"signature {len(parts[2]):>4} chars  {signature_text}: {signer}",
-        f"signed: header \".\" payload ({covered} bytes); the payload is encoded, not encrypted",
+        f'signed: header "." payload ({covered} bytes); the payload is encoded, not encrypted',
     ]
     return Picture(shapes, width, math.ceil(height), alt, "\n".join(text_lines))
-
-

@@ -53,7 +53,7 @@ def wrap(text: str, width: float, size: float) -> list[str]:
             cut = line.rfind(" ", 1, per_line + 1)
             cut = cut if cut > per_line // 2 else per_line
             lines.append(line[:cut].rstrip())
-            line = line[cut:].lstrip(" ") if line[cut:cut + 1] == " " else line[cut:]
+            line = line[cut:].lstrip(" ") if line[cut : cut + 1] == " " else line[cut:]
         lines.append(line)
     return lines
 
@@ -158,26 +158,43 @@ def render_png(shapes: list[Shape], width: float, height: float) -> bytes:
         if isinstance(shape, Rect):
             axes.add_patch(
                 FancyBboxPatch(
-                    (shape.x, shape.y), shape.w, shape.h,
+                    (shape.x, shape.y),
+                    shape.w,
+                    shape.h,
                     boxstyle=f"round,pad=0,rounding_size={shape.rx}" if shape.rx else "square,pad=0",
                     facecolor=shape.fill if shape.fill != "none" else "none",
                     edgecolor=shape.stroke if shape.stroke != "none" else "none",
-                    linewidth=points_per_px, zorder=order,
+                    linewidth=points_per_px,
+                    zorder=order,
                 )
             )
         elif isinstance(shape, Line):
             axes.plot(
-                [shape.x1, shape.x2], [shape.y1, shape.y2], color=shape.stroke,
-                linewidth=shape.width * points_per_px, linestyle=(0, (4, 2.7)) if shape.dashed else "-",
-                solid_capstyle="butt", zorder=order,
+                [shape.x1, shape.x2],
+                [shape.y1, shape.y2],
+                color=shape.stroke,
+                linewidth=shape.width * points_per_px,
+                linestyle=(0, (4, 2.7)) if shape.dashed else "-",
+                solid_capstyle="butt",
+                zorder=order,
             )
         elif isinstance(shape, Poly):
-            axes.add_patch(Polygon(list(shape.points), closed=True, facecolor=shape.fill, edgecolor="none", zorder=order))
+            axes.add_patch(
+                Polygon(list(shape.points), closed=True, facecolor=shape.fill, edgecolor="none", zorder=order)
+            )
         else:
             axes.text(
-                shape.x, shape.y, clean(shape.text), fontsize=shape.size * points_per_px, color=shape.fill,
-                ha={"start": "left", "middle": "center", "end": "right"}[shape.anchor], va="baseline",
-                family="DejaVu Sans Mono", fontweight="bold" if shape.bold else "normal", parse_math=False, zorder=order,
+                shape.x,
+                shape.y,
+                clean(shape.text),
+                fontsize=shape.size * points_per_px,
+                color=shape.fill,
+                ha={"start": "left", "middle": "center", "end": "right"}[shape.anchor],
+                va="baseline",
+                family="DejaVu Sans Mono",
+                fontweight="bold" if shape.bold else "normal",
+                parse_math=False,
+                zorder=order,
             )
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, facecolor="#ffffff")
@@ -202,9 +219,7 @@ class Picture:
         """The picture as PNG (drawn by matplotlib, at twice the SVG's size)."""
         return render_png(self._shapes, self.width, self.height)
 
-    def _repr_mimebundle_(
-        self, include: Any = None, exclude: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
         data = {
             "image/svg+xml": self.svg,
             "image/png": base64.b64encode(self.png).decode("ascii"),
@@ -215,4 +230,3 @@ class Picture:
 
     def __repr__(self) -> str:
         return self.text
-

@@ -76,7 +76,9 @@ EMBEDDED_NOTE = re.compile(
     r"|^[ \t]*\*\*Instructor note:\*\*.*?(?=\n[ \t]*\n|\Z)",
     re.IGNORECASE | re.DOTALL | re.MULTILINE,
 )
-DETAILS_WRAPPER = re.compile(r"^\s*<details\b[^>]*>\s*(<summary\b.*?</summary>)?|</details>\s*$", re.IGNORECASE | re.DOTALL)
+DETAILS_WRAPPER = re.compile(
+    r"^\s*<details\b[^>]*>\s*(<summary\b.*?</summary>)?|</details>\s*$", re.IGNORECASE | re.DOTALL
+)
 SETUP_SECTION = re.compile(r"^(\d+\.\s*)?(set-?up|clean-?up|clean up)\s*$", re.IGNORECASE)
 HEADING = re.compile(r"^(#{1,3}) +(.*)$")
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -176,7 +178,7 @@ def slide_types(nb: Any) -> list[str]:
 def tag(nb: Any) -> int:
     """Set the rules' slide types on ``nb`` in place; return how many cells changed."""
     changed = 0
-    for cell, slide_type in zip(nb.cells, slide_types(nb)):
+    for cell, slide_type in zip(nb.cells, slide_types(nb), strict=False):
         if human_choice(cell) is not None:
             continue
         wanted = {"slide_type": slide_type, AUTO: slide_type}
@@ -238,7 +240,11 @@ def _split_cell(cell: Any) -> list[Any]:
     cells = []
     for k, text in enumerate(parts):
         keeps = choice in ("skip", "notes") or (choice is not None and k == headed)
-        cells.append(_markdown_cell(cell, text, cell.id if k == 0 else f"{cell.id}-{k}", {"slide_type": choice} if keeps else None))
+        cells.append(
+            _markdown_cell(
+                cell, text, cell.id if k == 0 else f"{cell.id}-{k}", {"slide_type": choice} if keeps else None
+            )
+        )
     for k, note in enumerate(notes):
         cells.append(_markdown_cell(cell, note, f"{cell.id}-note{k}", {"slide_type": "notes"}))
     return cells
@@ -257,7 +263,7 @@ def prepare(nb: Any) -> Any:
         is_plain_markdown = cell.cell_type == "markdown" and not is_instructor_note(cell)
         cells.extend(_split_cell(cell) if is_plain_markdown else [cell])
     prepared.cells = cells
-    for cell, slide_type in zip(prepared.cells, slide_types(prepared)):
+    for cell, slide_type in zip(prepared.cells, slide_types(prepared), strict=False):
         if is_instructor_note(cell) or _slideshow(cell).get("slide_type") == "notes":
             slide_type = "notes"
             cell.source = note_text(cell.source)
@@ -327,7 +333,7 @@ def export(notebooks: Iterable[Path], out: Path = SLIDES, jobs: int | None = Non
     else:
         pages = [_render(notebook) for notebook in notebooks]
     decks = []
-    for notebook, html in zip(notebooks, pages):
+    for notebook, html in zip(notebooks, pages, strict=False):
         deck = out / deck_name(notebook)
         deck.write_text(html, encoding="utf-8")
         decks.append(deck)
@@ -350,15 +356,11 @@ def _display(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m jwt_course._slides", description=(__doc__ or "").split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m jwt_course._slides", description=(__doc__ or "").split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     tagger = commands.add_parser("tag", help="set slide types in notebooks by the rules (idempotent)")
     tagger.add_argument("notebooks", nargs="+", type=Path)
-    tagger.add_argument(
-        "--check", action="store_true", help="change nothing; exit 1 if a notebook needs tagging"
-    )
+    tagger.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook needs tagging")
     exporter = commands.add_parser("export", help="export lessons to reveal.js decks that work offline")
     exporter.add_argument("notebooks", nargs="*", type=Path, help="default: every lesson in notebooks/")
     exporter.add_argument("--out", type=Path, default=SLIDES, help="output folder (default: slides/)")

@@ -87,7 +87,9 @@ def _timeline(items: list[_Item], unit: str, title: str, alt: str) -> Picture:
         x0 = max(left - 8, min(x0, width - margin - size_w))  # never over the lane names
         interval = (x0 - 6, x0 + size_w + 6)
         rows = levels[item.lane]
-        level = next((k for k, row in enumerate(rows) if all(b <= interval[0] or a >= interval[1] for a, b in row)), len(rows))
+        level = next(
+            (k for k, row in enumerate(rows) if all(b <= interval[0] or a >= interval[1] for a, b in row)), len(rows)
+        )
         if level == len(rows):
             rows.append([])
         rows[level].append(interval)
@@ -106,7 +108,9 @@ def _timeline(items: list[_Item], unit: str, title: str, alt: str) -> Picture:
     shapes.append(draw.Line(left, axis, left + plot_w, axis, stroke="#333333", width=1))
     for tick in _ticks(low, high):
         shapes.append(draw.Line(px(tick), axis, px(tick), axis + 5, stroke="#333333", width=1))
-        shapes.append(draw.Text(px(tick), axis + 19, f"{tick:g} {unit}".strip(), size=11, anchor="middle", fill="#333333"))
+        shapes.append(
+            draw.Text(px(tick), axis + 19, f"{tick:g} {unit}".strip(), size=11, anchor="middle", fill="#333333")
+        )
     placed.sort(key=lambda entry: entry[0].end is None)  # events on top of spans
     for item, level, x0 in placed:
         colour = _LANE_COLOURS[lanes.index(item.lane) % len(_LANE_COLOURS)]
@@ -121,7 +125,8 @@ def _timeline(items: list[_Item], unit: str, title: str, alt: str) -> Picture:
         shapes.append(draw.Text(x0, y0 - 14 - 16 * level, item.label, size=12, fill="#1a1a1a"))
     ordered = sorted(enumerate(items), key=lambda pair: (pair[1].start, pair[0]))
     text = [title] + [
-        f"{item.lane}: {item.label} at {item.start:g} {unit}".rstrip() if item.end is None
+        f"{item.lane}: {item.label} at {item.start:g} {unit}".rstrip()
+        if item.end is None
         else f"{item.lane}: {item.label} from {item.start:g} to {item.end:g} {unit}".rstrip()
         for _, item in ordered
     ]

@@ -100,7 +100,7 @@ def _start(recorder: Traffic) -> None:
                 current = cls.__dict__["_send_single_request"]
                 if current is not wrapper:
                     _originals[cls] = current  # kept after the block: a request still in flight needs it
-                setattr(cls, "_send_single_request", wrapper)
+                setattr(cls, "_send_single_request", wrapper)  # noqa: B010 - a private httpx method, by name
         _active.append(recorder)
 
 
@@ -109,7 +109,7 @@ def _stop(recorder: Traffic) -> None:
         _active.remove(recorder)
         if not _active:
             for cls in _PATCHES:
-                setattr(cls, "_send_single_request", _originals[cls])
+                setattr(cls, "_send_single_request", _originals[cls])  # noqa: B010
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -344,7 +344,7 @@ def _sequence_diagram(exchanges: list[Exchange], title: str, alt: str) -> Pictur
         needed.append((max(draw.text_width(request, _MSG), draw.text_width(answer, _MSG)) + 30) / span)
     margin = 34.0
     room = (draw.MAX_WIDTH - 2 * margin - box) / max(1, len(lanes) - 1)  # the widest lane spacing allowed
-    spacing = min(max(needed + [200.0]), room)
+    spacing = min(max([*needed, 200.0]), room)
     width = max(margin * 2 + box + spacing * (len(lanes) - 1), draw.text_width(title, 16) + 40, 480.0)
     x = {lane: margin + box / 2 + spacing * i for i, lane in enumerate(lanes)}
 
@@ -396,10 +396,13 @@ def _label(x: float, arrow_y: float, lines: list[str], colour: str) -> list[draw
 
 def _arrow(x1: float, x2: float, y: float, colour: str, dashed: bool) -> list[draw.Shape]:
     if x1 == x2:  # a client calling its own lane: a small loop
-        return [draw.Line(x1, y - 8, x1 + 30, y - 8, colour), draw.Line(x1 + 30, y - 8, x1 + 30, y, colour),
-                draw.Line(x1 + 30, y, x1 + 8, y, colour), draw.Poly(((x1, y), (x1 + 9, y - 5), (x1 + 9, y + 5)), colour)]
+        return [
+            draw.Line(x1, y - 8, x1 + 30, y - 8, colour),
+            draw.Line(x1 + 30, y - 8, x1 + 30, y, colour),
+            draw.Line(x1 + 30, y, x1 + 8, y, colour),
+            draw.Poly(((x1, y), (x1 + 9, y - 5), (x1 + 9, y + 5)), colour),
+        ]
     direction = 1 if x2 > x1 else -1
     tip = x2 - direction * 2
     head = ((tip, y), (tip - direction * 10, y - 5), (tip - direction * 10, y + 5))
     return [draw.Line(x1, y, tip - direction * 8, y, colour, width=1.6, dashed=dashed), draw.Poly(head, colour)]
-

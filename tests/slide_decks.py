@@ -40,7 +40,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
             decks = _slides.export(LESSONS, out)
-            done.write_text(json.dumps({p.name: d.name for p, d in zip(LESSONS, decks)}))
+            done.write_text(json.dumps({p.name: d.name for p, d in zip(LESSONS, decks, strict=False)}))
     return {name: out / deck for name, deck in json.loads(done.read_text()).items()}
 
 
@@ -86,9 +86,7 @@ return found;
 
 def too_big(measured: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The slides that are taller or wider than the canvas, or clip content."""
-    return [
-        s for s in measured if s["height"] > _slides.HEIGHT or s["width"] > _slides.WIDTH or s["clipped"]
-    ]
+    return [s for s in measured if s["height"] > _slides.HEIGHT or s["width"] > _slides.WIDTH or s["clipped"]]
 
 
 def describe(deck: str, slide: dict[str, Any]) -> str:

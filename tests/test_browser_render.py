@@ -109,7 +109,9 @@ def test_the_fitter_splits_what_does_not_fit(browser, crowded_deck):
 
 def test_the_fitter_loses_and_repeats_nothing(browser, crowded_deck):
     _open_deck(browser, crowded_deck)
-    text = browser.js("return [...document.querySelectorAll('.slides section')].filter(s => !s.querySelector('section')).map(s => s.textContent).join('\\n')")
+    text = browser.js(
+        "return [...document.querySelectorAll('.slides section')].filter(s => !s.querySelector('section')).map(s => s.textContent).join('\\n')"
+    )
     lines = [line for line in text.split("\n") if line.startswith("line ")]
     assert lines == [f"line {i:03d}" for i in range(LINES)]
     assert [n for n in range(30) if text.count(f"Paragraph {n:02d}:") != 1] == []
@@ -119,7 +121,9 @@ def test_the_fitter_loses_and_repeats_nothing(browser, crowded_deck):
 
 def test_a_split_table_repeats_its_header(browser, crowded_deck):
     _open_deck(browser, crowded_deck)
-    tables = browser.js("return [...document.querySelectorAll('.slides table')].map(t => t.tHead ? t.tHead.textContent.trim().split(/\\s+/).length : 0)")
+    tables = browser.js(
+        "return [...document.querySelectorAll('.slides table')].map(t => t.tHead ? t.tHead.textContent.trim().split(/\\s+/).length : 0)"
+    )
     assert len(tables) > 1 and all(count == 20 for count in tables)
 
 
@@ -160,7 +164,9 @@ def test_a_picture_renders_in_a_slide(browser, tmp_path):
     nbformat.write(_picture_notebook(), path)
     (deck,) = _slides.export([path], tmp_path / "slides", jobs=1)
     _open_deck(browser, deck)
-    browser.js("Reveal.configure({transition: 'none'}); Reveal.slide(1, 0); document.querySelectorAll('.fragment').forEach(f => f.classList.add('visible'))")
+    browser.js(
+        "Reveal.configure({transition: 'none'}); Reveal.slide(1, 0); document.querySelectorAll('.fragment').forEach(f => f.classList.add('visible'))"
+    )
     shown = browser.wait_for(IMAGE, 20, "the picture to load")
     assert shown["natural"] > 0 and shown["width"] > 300
     assert shown["alt"] == "The client asks the API for /me; no response"
@@ -225,7 +231,9 @@ def lab_with_picture(tmp_path: Path):
     env.pop("DISPLAY", None)
     log = tmp_path / "lab.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         wait_http(f"http://127.0.0.1:{port}/api/status?token={token}", 60, process, log)
         yield f"http://127.0.0.1:{port}/lab/tree/picture.ipynb?token={token}"
@@ -245,7 +253,8 @@ def test_jupyterlab_shows_the_png_until_the_cell_runs_then_the_svg(browser, lab_
     browser.screenshot(ARTIFACTS / "picture-in-jupyterlab-saved.png")
     browser.wait_for(
         "return [...document.querySelectorAll('.jp-StatusBar-TextItem')].some(e => /Idle/.test(e.textContent))",
-        60, "an idle kernel",
+        60,
+        "an idle kernel",
     )
     browser.menu("Run", "Run All Cells")
     shown = browser.wait_for(

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def api() -> Iterator[Any]:
-    tokens: list[str] = []
+    tokens: list[tuple[str, list[str]]] = []
     app = create_app(Settings(secret_key="swagger-ui-test-secret-of-at-least-32-bytes"))
 
     @app.middleware("http")

@@ -6,13 +6,15 @@ import copy
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-from slide_decks import exported
 
 from jwt_course import _slides
+
+from slide_decks import exported
 
 LESSONS = _slides.lessons()
 ids = [path.name for path in LESSONS]
@@ -21,7 +23,14 @@ ids = [path.name for path in LESSONS]
 class _Deck(HTMLParser):
     """What a deck loads (script src, link href, ...) and how many leaf <section> slides it has."""
 
-    LOADS = {"script": "src", "link": "href", "img": "src", "iframe": "src", "source": "src", "embed": "src"}
+    LOADS: ClassVar[dict[str, str]] = {
+        "script": "src",
+        "link": "href",
+        "img": "src",
+        "iframe": "src",
+        "source": "src",
+        "embed": "src",
+    }
 
     def __init__(self, html: str) -> None:
         super().__init__()
@@ -77,7 +86,7 @@ def test_lesson_carries_up_to_date_slide_metadata(path):
     assert changed == 0, _retag_hint(path)
     types = _slides.slide_types(nb)
     assert types[0] == "slide", _retag_hint(path)
-    for cell, slide_type in zip(nb.cells, types):
+    for cell, slide_type in zip(nb.cells, types, strict=False):
         if cell.cell_type == "markdown" and re.search(r"^## ", cell.source, re.MULTILINE):
             assert slide_type == "slide" or _slides.human_choice(cell), _retag_hint(path)
 
@@ -271,11 +280,15 @@ def test_lesson_has_speaker_notes_that_reach_the_deck(path, decks):
     assert len(set(note_ids)) == len(note_ids), f"{path.name}: two cells share an id"
     for index, cell in enumerate(nb.cells):
         if cell.get("id") in note_ids:
-            assert index > 0 and nb.cells[index - 1].get("id") not in note_ids, f"{path.name}: a note follows the cell it is about"
+            assert index > 0 and nb.cells[index - 1].get("id") not in note_ids, (
+                f"{path.name}: a note follows the cell it is about"
+            )
             assert not re.search(r"^#", cell.source, re.MULTILINE), f"{path.name}: a heading in a note"
     in_deck = _Notes(decks[path.name].read_text()).by_cell
     prepared = [c for c in _slides.prepare(nb).cells if c.metadata.slideshow.slide_type == "notes"]
-    assert len(in_deck) == len(prepared), f"{path.name}: {len(in_deck)} speaker notes in the deck for {len(prepared)} notes"
+    assert len(in_deck) == len(prepared), (
+        f"{path.name}: {len(in_deck)} speaker notes in the deck for {len(prepared)} notes"
+    )
     for cell in notes:
         assert cell.get("id") in in_deck, f"{path.name}: note {cell.source[:60]!r} is not in the speaker notes"
         assert in_deck[cell.id] == _plain(cell.source), f"{path.name}: note {cell.id} reads differently on the slides"
@@ -321,7 +334,6 @@ def test_every_heading_opens_its_slide(path):
         if cell.cell_type == "markdown" and cell.metadata.slideshow.slide_type != "notes":
             later = [h for h in _slides._headings("\n".join(cell.source.splitlines()[1:]))]
             assert not later, f"{path.name}: cell {cell.id} holds a heading after its first line: {later}"
-
 
 
 def _types(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
