@@ -123,3 +123,11 @@ def test_doctor_says_what_happens_when_the_usual_ports_are_taken():
             pytest.skip("port 8000 is held by another process")
         check = _check_course_ports()
     assert check.ok and "8000 is in use" in check.what and "free port" in check.what
+
+
+def test_serve_without_port_leaves_the_choice_to_pick_port():
+    from jwt_course.cli.parser import build_parser
+
+    # None: 8000 on a laptop, a free port on a hub or when 8000 is taken (_pick_port decides)
+    assert build_parser().parse_args(["serve"]).port is None
+    assert build_parser().parse_args(["serve", "--port", "0"]).port == 0

@@ -183,8 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port",
         type=_whole_number("a port", 0, 65535),
-        default=8000,
-        help="port (default: 8000; 0 picks a free one)",
+        default=None,
+        help="port (default: 8000, or a free one if 8000 is taken or on a JupyterHub; 0 picks a free one)",
     )
     serve.add_argument("--public", action="store_true", help="allow a non-loopback --host (see the warning)")
     serve.add_argument(
