@@ -57,6 +57,10 @@ INSTALLER ?= auto
 # `make lab WHEELS=wheelhouse` installs from those files only.
 WHEELS ?=
 OFFLINE := $(if $(WHEELS),--no-index --find-links "$(abspath $(WHEELS))")
+# `make test` points XDG_CACHE_HOME into .venv (see RUN_HOME), and make hands a target's variables
+# to its prerequisites: uv would then make .venv/jupyter-home/... before the venv itself and use an
+# empty cache there. uv keeps its own cache (~/.cache/uv, or UV_CACHE_DIR), whatever the target.
+UV_ENV := env -u XDG_CACHE_HOME -u XDG_CONFIG_HOME
 define SETUP_VENV
 $(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "The course needs Python 3.11 or newer; %s is %d.%d. Install 3.11+ and run: make PYTHON=python3.11 $(MAKECMDGOALS)" % (sys.executable, v[0], v[1]))'
 want=$$($(PYTHON) -c 'import sys; print(*sys.version_info[:2], sep=".")'); \
@@ -64,7 +68,7 @@ have=$$($(PY) -c 'import sys; print(*sys.version_info[:2], sep=".")' 2>/dev/null
 if [ -e $(VENV) ] && [ "$$want" != "$$have" ]; then \
   echo "$(VENV) was made by another Python ($${have:-one that no longer runs}); rebuilding it"; rm -rf $(VENV); \
 fi
-test -x $(PY) || { if [ "$(INSTALLER)" != pip ] && command -v uv >/dev/null 2>&1; then uv venv -q --python "$$(command -v $(PYTHON))" $(VENV); \
+test -x $(PY) || { if [ "$(INSTALLER)" != pip ] && command -v uv >/dev/null 2>&1; then $(UV_ENV) uv venv -q --allow-existing --python "$$(command -v $(PYTHON))" $(VENV); \
   else $(PYTHON) -m venv --without-pip $(VENV); fi; }
 endef
 
@@ -74,7 +78,7 @@ UV=; if [ "$(INSTALLER)" = pip ]; then :; \
 elif command -v uv >/dev/null 2>&1; then UV=uv; \
 elif [ -x $(VENV)/uv/bin/uv ] || PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(VENV)/uv $(OFFLINE) uv >/dev/null 2>&1; then UV=$(VENV)/uv/bin/uv; \
 else echo "uv is not on PATH and could not be fetched from PyPI: installing with pip (slower)"; fi; \
-if [ -n "$$UV" ]; then "$$UV" pip install --quiet --python $(PY) --compile-bytecode $(OFFLINE) -c constraints.txt -e ".[$(1)]"; \
+if [ -n "$$UV" ]; then $(UV_ENV) "$$UV" pip install --quiet --python $(PY) --compile-bytecode $(OFFLINE) -c constraints.txt -e ".[$(1)]"; \
 else { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade >/dev/null; } && \
   PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install --quiet --disable-pip-version-check --compile $(OFFLINE) -c constraints.txt -e ".[$(1)]"; fi
 endef
