@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,3 +41,31 @@ def browser(tmp_path: Path) -> Iterator[Browser]:
 def manual_clock() -> ManualClock:
     """A clock at 2026-01-01 00:00:00 UTC that moves only with ``.advance(seconds)``."""
     return ManualClock(COURSE_START)
+
+
+# Sockets a test forgot to close (learner answers in the corpora open httpx clients of their own) are
+# garbage-collected at some later, unrelated moment; with filterwarnings=error their ResourceWarning
+# then fails whichever test happens to be running. So each test module's garbage is collected when
+# the module ends, and what it leaked is listed in the terminal summary of a run without xdist workers
+# (`.venv/bin/python -m pytest tests/test_x.py`; under `make test` the workers keep the list).
+LEAKED: list[tuple[str, str]] = []
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _collect_what_the_module_leaked(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    caught: list[str] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: caught.append(str(unraisable.exc_value))
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    LEAKED.extend((request.module.__name__, message) for message in caught)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if LEAKED:
+        terminalreporter.section("unclosed resources collected at the end of a test module")
+        for module, message in LEAKED:
+            terminalreporter.line(f"{module}: {message}")
