@@ -138,7 +138,7 @@ lab: $(STAMP) $(LAB_CONFIG)
 		--ServerApp.root_dir="$(LAB_ROOT)" notebooks/00_start_here.ipynb
 
 test: $(KOTLIN_STAMP) $(PROFILE)
-	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Re-execute notebooks in place, top to bottom, each in a fresh kernel.
 # One notebook: make notebooks NOTEBOOKS=solutions/01_jwt_by_hand.ipynb (a solution also
