@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -202,8 +203,10 @@ async def _execute(ws_url: str, headers: dict[str, str], code: str) -> str:
             pass  # until the close handshake ends and tornado has closed the TCP socket
 
 
-def log_in(browser: Browser, hub_url: str, user: str) -> None:
-    browser.get(f"{hub_url}/hub/login")
+def log_in(browser: Browser, hub_url: str, user: str, next_path: str) -> None:
+    # ?next= the page the test opens: logging in lands there, not in JupyterLab, whose front end
+    # (and the lesson kernel it starts) would cost Chromium seconds of CPU this test does not use.
+    browser.get(f"{hub_url}/hub/login?{urlencode({'next': next_path})}")
     browser.wait_for("return document.querySelector('#username_input')", 20, "the hub's login form")
     browser.type(browser.find("#username_input")[0], user)
     browser.type(browser.find("#password_input")[0], PASSWORD)
@@ -233,7 +236,7 @@ def test_two_learners_on_the_recipe_hub_each_get_their_own_swagger_ui_through_th
     assert alice["files"] == bob["files"] == ["exercises", "mine.txt", "notebooks"]
 
     # Chromium, logged in as alice: Swagger UI through the hub and the proxy, Authorize, GET /me
-    log_in(browser, hub["url"], "alice")
+    log_in(browser, hub["url"], "alice", alice["link"])
     try:
         status, body = swagger_authorize_and_get_me(browser, hub["url"] + alice["link"], "alice", "wonderland")
     finally:

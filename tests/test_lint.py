@@ -7,7 +7,7 @@ import sys
 
 from jwt_course.course import ROOT
 
-TREES = ("jwt_course", "tests", "benchmarks")
+TREES = ("jwt_course", "tests", "benchmarks", "conftest.py")
 
 
 def ruff(*args: str) -> subprocess.CompletedProcess[str]:
