@@ -154,7 +154,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
 slides: $(STAMP)
-	$(PY) -m jwt_course._slides export
+	$(PY) -m jwt_course.tooling.slides export
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis slides test-artifacts

@@ -1,6 +1,6 @@
 """The lesson decks, exported once per test run, and how to measure their slides in Chromium.
 
-Both tests/test_slides.py and tests/test_browser_render.py need every deck; exporting them costs
+Both tests/testslides.py and tests/test_browser_render.py need every deck; exporting them costs
 seconds per lesson, so the first pytest worker to ask exports them into a folder shared by all
 workers of the run (beside pytest's per-worker temporary folders) under a file lock, and the
 others reuse that folder.
@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 
-from jwt_course import _slides
+from jwt_course.tooling import slides, slides_deck
 
-LESSONS = _slides.lessons()
+LESSONS = slides.lessons()
 
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    for path in [*LESSONS, Path(_slides.__file__)]:
+    for path in [*LESSONS, Path(slides.__file__), Path(slides_deck.__file__)]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -39,7 +39,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with (root / "slides.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
-            decks = _slides.export(LESSONS, out)
+            decks = slides.export(LESSONS, out)
             done.write_text(json.dumps({p.name: d.name for p, d in zip(LESSONS, decks, strict=False)}))
     return {name: out / deck for name, deck in json.loads(done.read_text()).items()}
 
@@ -86,7 +86,7 @@ return found;
 
 def too_big(measured: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The slides that are taller or wider than the canvas, or clip content."""
-    return [s for s in measured if s["height"] > _slides.HEIGHT or s["width"] > _slides.WIDTH or s["clipped"]]
+    return [s for s in measured if s["height"] > slides.HEIGHT or s["width"] > slides.WIDTH or s["clipped"]]
 
 
 def describe(deck: str, slide: dict[str, Any]) -> str:

@@ -19,15 +19,15 @@ import pytest
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from jwt_course import _slides
 from jwt_course.pictures import Picture, Traffic
+from jwt_course.tooling import ROOT, slides
 
 from slide_decks import MEASURE, describe, exported, too_big
 from webdriver import Browser
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = _slides.ROOT / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts"
 READY = "return !!(window.Reveal && Reveal.isReady())"
 
 
@@ -64,7 +64,7 @@ def test_every_slide_of_every_deck_fits_the_canvas(browser, tmp_path_factory):
             browser.screenshot(ARTIFACTS / f"slide-picture-{deck.name.split('_')[0]}.png")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "slides-measured.json").write_text(json.dumps(report, indent=1))
-    count = sum(len(slides) for slides in report.values())
+    count = sum(len(measured) for measured in report.values())
     assert not failures, f"{len(failures)} of {count} slides do not fit 1200x800:\n" + "\n".join(failures)
 
 
@@ -97,7 +97,7 @@ def crowded_deck(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("crowded")
     path = out / "99_crowded.ipynb"
     nbformat.write(_crowded_notebook(), path)
-    (deck,) = _slides.export([path], out / "slides", jobs=1)
+    (deck,) = slides.export([path], out / "slides", jobs=1)
     return deck
 
 
@@ -162,7 +162,7 @@ return {natural: img.naturalWidth, width: r.width, height: r.height, alt: img.al
 def test_a_picture_renders_in_a_slide(browser, tmp_path):
     path = tmp_path / "99_picture.ipynb"
     nbformat.write(_picture_notebook(), path)
-    (deck,) = _slides.export([path], tmp_path / "slides", jobs=1)
+    (deck,) = slides.export([path], tmp_path / "slides", jobs=1)
     _open_deck(browser, deck)
     browser.js(
         "Reveal.configure({transition: 'none'}); Reveal.slide(1, 0); document.querySelectorAll('.fragment').forEach(f => f.classList.add('visible'))"

@@ -101,7 +101,7 @@ def _mentions(expr: ast.AST | None, known: set[str]) -> bool:
 def test_the_checker_catches_each_kind_of_private_use() -> None:
     assert private_uses("from jwt_course.tokens import _validate_exp", set()) == ["jwt_course.tokens._validate_exp"]
     assert private_uses("from jwt_course._notebooks import run", set()) == ["from jwt_course._notebooks import"]
-    assert private_uses("import jwt_course._slides", set()) == ["jwt_course._slides"]
+    assert private_uses("import jwt_course._drawing", set()) == ["jwt_course._drawing"]
     assert private_uses("from jwt_course import server as m\nm._random_secret()", set()) == ["m._random_secret"]
     known: set[str] = set()
     assert (

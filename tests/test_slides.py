@@ -12,11 +12,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from jwt_course import _slides
+from jwt_course.tooling import slides
 
 from slide_decks import exported
 
-LESSONS = _slides.lessons()
+LESSONS = slides.lessons()
 ids = [path.name for path in LESSONS]
 
 
@@ -69,7 +69,7 @@ def decks(tmp_path_factory) -> dict[str, Path]:
 
 
 def _retag_hint(path: Path) -> str:
-    return f"{path.name} needs slide metadata: run `python -m jwt_course._slides tag notebooks/{path.name}`"
+    return f"{path.name} needs slide metadata: run `python -m jwt_course.tooling.slides tag notebooks/{path.name}`"
 
 
 # ---------------------------------------------------------------------------- the lessons
@@ -82,13 +82,13 @@ def test_there_are_lessons():
 @pytest.mark.parametrize("path", LESSONS, ids=ids)
 def test_lesson_carries_up_to_date_slide_metadata(path):
     nb = nbformat.read(path, as_version=4)
-    changed = _slides.tag(copy.deepcopy(nb))
+    changed = slides.tag(copy.deepcopy(nb))
     assert changed == 0, _retag_hint(path)
-    types = _slides.slide_types(nb)
+    types = slides.slide_types(nb)
     assert types[0] == "slide", _retag_hint(path)
     for cell, slide_type in zip(nb.cells, types, strict=False):
         if cell.cell_type == "markdown" and re.search(r"^## ", cell.source, re.MULTILINE):
-            assert slide_type == "slide" or _slides.human_choice(cell), _retag_hint(path)
+            assert slide_type == "slide" or slides.human_choice(cell), _retag_hint(path)
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=ids)
@@ -116,7 +116,7 @@ def test_deck_loads_nothing_from_the_network(path, decks):
 
 @pytest.mark.parametrize("path", LESSONS, ids=ids)
 def test_deck_has_one_section_per_slide_and_subslide(path, decks):
-    nb = _slides.prepare(nbformat.read(path, as_version=4))
+    nb = slides.prepare(nbformat.read(path, as_version=4))
     types = [cell.metadata.slideshow.slide_type for cell in nb.cells]
     shown = [t for t in types if t not in ("skip", "notes")]
     # nbconvert makes the first cell that shows a slide, whatever its type
@@ -125,7 +125,7 @@ def test_deck_has_one_section_per_slide_and_subslide(path, decks):
 
 
 def test_reveal_js_is_vendored_small_and_licensed():
-    vendor = _slides.VENDOR
+    vendor = slides.VENDOR
     assert "Permission is hereby granted, free of charge" in (vendor / "LICENSE").read_text()  # MIT
     for name in ("dist/reveal.js", "dist/reveal.css", "dist/theme/white.css", "plugin/notes/notes.js"):
         assert (vendor / name).is_file(), name
@@ -179,32 +179,32 @@ def _without_slideshow(nb: nbformat.NotebookNode) -> dict:
 
 def test_tagger_applies_the_rules():
     nb = _lesson()
-    assert _slides.tag(nb) == len(nb.cells)
+    assert slides.tag(nb) == len(nb.cells)
     assert [cell.metadata.slideshow.slide_type for cell in nb.cells] == EXPECTED
 
 
 def test_tagger_changes_nothing_but_slide_metadata():
     nb = _lesson()
     before = _without_slideshow(nb)
-    _slides.tag(nb)
+    slides.tag(nb)
     assert _without_slideshow(nb) == before
 
 
 def test_tagger_is_idempotent():
     nb = _lesson()
-    _slides.tag(nb)
+    slides.tag(nb)
     once = copy.deepcopy(nb)
-    assert _slides.tag(nb) == 0
+    assert slides.tag(nb) == 0
     assert nb == once
 
 
 def test_tagger_keeps_a_slide_type_a_person_chose():
     nb = _lesson()
     nb.cells[9].metadata["slideshow"] = {"slide_type": "slide"}  # set by hand, no record
-    _slides.tag(nb)
+    slides.tag(nb)
     nb.cells[5].metadata.slideshow.slide_type = "-"  # changed later in JupyterLab's inspector
     nb.cells[6].metadata["slideshow"] = {"jwt_course_auto": "subslide"}  # reset to default there
-    assert _slides.tag(nb) == 0
+    assert slides.tag(nb) == 0
     assert nb.cells[9].metadata.slideshow == {"slide_type": "slide"}
     assert nb.cells[5].metadata.slideshow.slide_type == "-"
     assert "slide_type" not in nb.cells[6].metadata.slideshow
@@ -212,22 +212,41 @@ def test_tagger_keeps_a_slide_type_a_person_chose():
 
 def test_tagger_updates_its_own_choices_when_the_notebook_changes():
     nb = _lesson()
-    _slides.tag(nb)
+    slides.tag(nb)
     nb.cells[7].source = "## 2. A new section"  # an author turned a paragraph into a section
-    assert _slides.tag(nb) == 1
+    assert slides.tag(nb) == 1
     assert nb.cells[7].metadata.slideshow.slide_type == "slide"
 
 
 def test_tag_command_checks_and_writes_notebooks(tmp_path, capsys):
     path = tmp_path / "99_demo.ipynb"
     nbformat.write(_lesson(), path)
-    assert _slides.main(["tag", "--check", str(path)]) == 1
-    assert "python -m jwt_course._slides tag" in capsys.readouterr().out
-    assert _slides.main(["tag", str(path)]) == 0
+    assert slides.main(["tag", "--check", str(path)]) == 1
+    assert "python -m jwt_course.tooling.slides tag" in capsys.readouterr().out
+    assert slides.main(["tag", str(path)]) == 0
     written = path.read_text()
-    assert _slides.main(["tag", str(path)]) == 0
+    assert slides.main(["tag", str(path)]) == 0
     assert path.read_text() == written
-    assert _slides.main(["tag", "--check", str(path)]) == 0
+    assert slides.main(["tag", "--check", str(path)]) == 0
+
+
+def test_the_old_module_name_still_runs_the_same_command(tmp_path, monkeypatch, capsys):
+    # jwt_course._slides moved to jwt_course.tooling.slides; `python -m jwt_course._slides` stays for old scripts
+    import runpy
+    import sys
+
+    path = tmp_path / "99_demo.ipynb"
+    nbformat.write(_lesson(), path)
+    monkeypatch.setattr(sys, "argv", ["python -m jwt_course._slides", "tag", "--check", str(path)])
+    monkeypatch.delitem(sys.modules, "jwt_course._slides", raising=False)  # run as __main__, not re-run
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("jwt_course._slides", run_name="__main__")
+    assert exited.value.code == 1
+    assert "python -m jwt_course.tooling.slides tag" in capsys.readouterr().out
+
+    from jwt_course import _slides
+
+    assert _slides.tag is slides.tag and _slides.export is slides.export and _slides.ROOT == slides.ROOT
 
 
 # ---------------------------------------------------------------------------- speaker notes
@@ -264,11 +283,11 @@ class _Notes(HTMLParser):
 
 
 def _notes_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    return [c for c in nb.cells if _slides.is_instructor_note(c)]
+    return [c for c in nb.cells if slides.is_instructor_note(c)]
 
 
 def _plain(markdown: str) -> str:
-    return " ".join(re.sub(r"[*`]", "", re.sub(r"^> ?", "", _slides.note_text(markdown), flags=re.MULTILINE)).split())
+    return " ".join(re.sub(r"[*`]", "", re.sub(r"^> ?", "", slides.note_text(markdown), flags=re.MULTILINE)).split())
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=ids)
@@ -285,7 +304,7 @@ def test_lesson_has_speaker_notes_that_reach_the_deck(path, decks):
             )
             assert not re.search(r"^#", cell.source, re.MULTILINE), f"{path.name}: a heading in a note"
     in_deck = _Notes(decks[path.name].read_text()).by_cell
-    prepared = [c for c in _slides.prepare(nb).cells if c.metadata.slideshow.slide_type == "notes"]
+    prepared = [c for c in slides.prepare(nb).cells if c.metadata.slideshow.slide_type == "notes"]
     assert len(in_deck) == len(prepared), (
         f"{path.name}: {len(in_deck)} speaker notes in the deck for {len(prepared)} notes"
     )
@@ -330,9 +349,9 @@ def test_no_instructor_note_shows_in_a_slide_body(path, decks):
 
 @pytest.mark.parametrize("path", LESSONS, ids=ids)
 def test_every_heading_opens_its_slide(path):
-    for cell in _slides.prepare(nbformat.read(path, as_version=4)).cells:
+    for cell in slides.prepare(nbformat.read(path, as_version=4)).cells:
         if cell.cell_type == "markdown" and cell.metadata.slideshow.slide_type != "notes":
-            later = [h for h in _slides._headings("\n".join(cell.source.splitlines()[1:]))]
+            later = [h for h in slides._headings("\n".join(cell.source.splitlines()[1:]))]
             assert not later, f"{path.name}: cell {cell.id} holds a heading after its first line: {later}"
 
 
@@ -347,7 +366,7 @@ def test_a_markdown_cell_is_split_at_each_heading():
         new_code_cell("x = 1"),
         new_markdown_cell("End of one.\n\n## 2. Two\n\nMore.\n\n### A detail\n\n```\n## not a heading\n```"),
     ])  # fmt: skip
-    assert _types(_slides.prepare(nb)) == [
+    assert _types(slides.prepare(nb)) == [
         ("# Title", "slide"), ("## 1. One", "slide"), ("x = 1", "fragment"), ("End of one.", "subslide"),
         ("## 2. Two", "slide"), ("### A detail", "subslide"),
     ]  # fmt: skip
@@ -356,14 +375,14 @@ def test_a_markdown_cell_is_split_at_each_heading():
 def test_preparing_does_not_change_the_notebook():
     nb = _lesson()
     before = copy.deepcopy(nb)
-    _slides.prepare(nb)
+    slides.prepare(nb)
     assert nb == before
 
 
 def test_a_heading_part_keeps_the_slide_type_a_person_chose():
     nb = new_notebook(cells=[new_markdown_cell("# T"), new_markdown_cell("Closing words.\n\n## Next")])
     nb.cells[1].metadata["slideshow"] = {"slide_type": "subslide"}  # chosen by hand
-    assert _types(_slides.prepare(nb))[1:] == [("Closing words.", "-"), ("## Next", "subslide")]
+    assert _types(slides.prepare(nb))[1:] == [("Closing words.", "-"), ("## Next", "subslide")]
 
 
 NOTE_DETAILS = (
@@ -376,12 +395,12 @@ def test_the_tagger_recognises_both_note_forms():
     nb = new_notebook(cells=[
         new_markdown_cell("# T"), new_markdown_cell(NOTE_DETAILS), new_markdown_cell("**Instructor note:** old form"),
     ])  # fmt: skip
-    assert _slides.slide_types(nb) == ["slide", "notes", "notes"]
+    assert slides.slide_types(nb) == ["slide", "notes", "notes"]
 
 
 def test_a_details_note_becomes_a_speaker_note_without_its_wrapper():
     nb = new_notebook(cells=[new_markdown_cell("# T"), new_markdown_cell(NOTE_DETAILS)])
-    note = _slides.prepare(nb).cells[1]
+    note = slides.prepare(nb).cells[1]
     assert note.metadata.slideshow.slide_type == "notes"
     assert note.source == "Ask the room what `exp` means."
 
@@ -391,7 +410,7 @@ def test_a_note_inside_a_larger_cell_leaves_the_slide_body():
         new_markdown_cell("# T"),
         new_markdown_cell(f"Some prose.\n\n{NOTE_DETAILS}\n\nMore prose.\n\n**Instructor note:** skip this when late.\n\nEnd."),
     ])  # fmt: skip
-    prepared = _slides.prepare(nb)
+    prepared = slides.prepare(nb)
     body = [c.source for c in prepared.cells if c.metadata.slideshow.slide_type != "notes"]
     notes = [c.source for c in prepared.cells if c.metadata.slideshow.slide_type == "notes"]
     assert body == ["# T", "Some prose.\n\nMore prose.\n\nEnd."]
@@ -401,13 +420,13 @@ def test_a_note_inside_a_larger_cell_leaves_the_slide_body():
 def test_a_note_a_person_typed_as_a_slide_still_becomes_a_speaker_note():
     nb = new_notebook(cells=[new_markdown_cell("# T"), new_markdown_cell(NOTE_DETAILS)])
     nb.cells[1].metadata["slideshow"] = {"slide_type": "slide"}
-    assert _slides.prepare(nb).cells[1].metadata.slideshow.slide_type == "notes"
+    assert slides.prepare(nb).cells[1].metadata.slideshow.slide_type == "notes"
 
 
 def test_the_deck_wraps_instead_of_scrolling_or_clipping(tmp_path):
     path = tmp_path / "99_demo.ipynb"
     nbformat.write(_lesson(), path)
-    (deck,) = _slides.export([path], tmp_path / "out", jobs=1)
+    (deck,) = slides.export([path], tmp_path / "out", jobs=1)
     html = deck.read_text()
     ours = html[html.index("/* Nothing scrolls or is clipped") :]
     ours = ours[: ours.index("</style>")]

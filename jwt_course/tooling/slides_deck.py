@@ -1,6 +1,6 @@
 """The reveal.js page every deck is rendered into: nbconvert's template, offline, plus the fit script.
 
-Kept apart from :mod:`jwt_course._slides` (the tagger and the exporter) because it is mostly CSS
+Kept apart from :mod:`jwt_course.tooling.slides` (the tagger and the exporter) because it is mostly CSS
 and JavaScript that runs in the browser; tests/test_browser_render.py checks what it does there.
 """
 
