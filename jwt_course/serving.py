@@ -1,4 +1,5 @@
-"""Run an ASGI app with uvicorn in a background thread, for notebooks and tests.
+"""Run an ASGI app with uvicorn in a background thread, for notebooks and tests, or in
+the foreground, for a command line.
 
 ``serve(app)`` binds a loopback port, starts uvicorn in a daemon thread, waits until
 the server accepts connections and returns a :class:`Server` with ``.url``,
@@ -19,6 +20,15 @@ Three things matter in a notebook and are handled here:
 * Clean: ``stop()`` asks uvicorn to exit, joins the thread and closes the socket, so
   no thread is leaked and the port can be bound again. A server that cannot start
   (port taken, failing lifespan) raises ``RuntimeError`` instead of hanging.
+
+A command line (``jwt-course serve``) wants the opposite of quiet: it makes a
+:class:`Server` (which binds the port, so ``.port`` and ``.url`` are known and can be
+printed), then calls :meth:`Server.run_in_foreground`, uvicorn as a terminal shows it,
+until Ctrl+C or SIGTERM::
+
+    server = Server(app, port=8000)       # RuntimeError if the port is taken
+    print(f"listening on {server.url}")
+    stopped_by = server.run_in_foreground()  # signal.SIGINT after Ctrl+C
 """
 
 from __future__ import annotations
@@ -28,11 +38,12 @@ import contextlib
 import html
 import logging
 import os
+import signal
 import socket
 import threading
 import time
 from collections.abc import Mapping
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
 import uvicorn
@@ -42,6 +53,10 @@ __all__ = ["Server", "serve"]
 _START_TIMEOUT = 5.0
 _STOP_TIMEOUT = 5.0
 _GRACEFUL_SHUTDOWN_SECONDS = 0.5
+# A foreground server (a workshop's) gives open connections a little longer on Ctrl+C.
+_FOREGROUND_GRACEFUL_SHUTDOWN_SECONDS = 2
+# The loggers uvicorn's terminal logging configures; saved and restored around a foreground run.
+_UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
 
 
 class _ThreadRouter(logging.Handler):
@@ -69,11 +84,30 @@ _router_lock = threading.Lock()
 def _install_router() -> None:
     global _router_installed
     with _router_lock:
-        if not _router_installed:
-            uvicorn_logger = logging.getLogger("uvicorn")
+        uvicorn_logger = logging.getLogger("uvicorn")
+        if not _router_installed or _router not in uvicorn_logger.handlers:
             uvicorn_logger.addHandler(_router)
             uvicorn_logger.propagate = False
             _router_installed = True
+
+
+_LoggerState = tuple[list[logging.Handler], int, bool, bool]
+
+
+def _save_uvicorn_logging() -> dict[str, _LoggerState]:
+    loggers = {name: logging.getLogger(name) for name in _UVICORN_LOGGERS}
+    return {name: (list(lg.handlers), lg.level, lg.propagate, lg.disabled) for name, lg in loggers.items()}
+
+
+def _restore_uvicorn_logging(saved: dict[str, _LoggerState]) -> None:
+    for name, (handlers, level, propagate, disabled) in saved.items():
+        lg = logging.getLogger(name)
+        for handler in lg.handlers:
+            if handler not in handlers:
+                handler.close()
+        lg.handlers[:] = handlers
+        lg.setLevel(level)
+        lg.propagate, lg.disabled = propagate, disabled
 
 
 class _UvicornServer(uvicorn.Server):
@@ -83,8 +117,10 @@ class _UvicornServer(uvicorn.Server):
     """
 
     _wake_event: asyncio.Event | None = None
+    _wake_loop: asyncio.AbstractEventLoop | None = None
 
     async def main_loop(self) -> None:
+        self._wake_loop = asyncio.get_running_loop()
         self._wake_event = asyncio.Event()
         counter = 0
         should_exit = await self.on_tick(counter)
@@ -94,8 +130,8 @@ class _UvicornServer(uvicorn.Server):
                 await asyncio.wait_for(self._wake_event.wait(), 0.1)
             should_exit = await self.on_tick(counter)
 
-    def wake(self, loop: asyncio.AbstractEventLoop | None) -> None:
-        event = self._wake_event
+    def wake(self) -> None:
+        loop, event = self._wake_loop, self._wake_event
         if loop is not None and event is not None:
             with contextlib.suppress(RuntimeError):  # the loop has already closed
                 loop.call_soon_threadsafe(event.set)
@@ -113,6 +149,11 @@ class Server:
     ``browser_url`` is what a learner's *browser* opens: the same on a laptop, the
     jupyter-server-proxy address on a JupyterHub or Binder, where 127.0.0.1 would be the
     learner's own computer. In a notebook the server displays as a link to it.
+
+    Making a ``Server`` binds its listening socket (``RuntimeError`` if the port cannot be
+    bound), so ``port``, ``url`` and ``browser_url`` are known before it runs. It then runs
+    once: in a background thread (what :func:`serve` does) or in the calling thread with
+    :meth:`run_in_foreground` (what a command line does).
     """
 
     def __init__(
@@ -132,6 +173,9 @@ class Server:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped = False
         self._stop_lock = threading.Lock()
+        self._ssl = (ssl_certfile, ssl_keyfile)
+        self._foreground: threading.Event | None = None  # set once run_in_foreground() returns
+        self._foreground_thread: threading.Thread | None = None
         self._socket = _listening_socket(host, port)
         self.port: int = self._socket.getsockname()[1]
         self._config = uvicorn.Config(
@@ -175,8 +219,7 @@ class Server:
     def browser_url_for(port: int, loopback_url: str, environ: Mapping[str, str] | None = None) -> str:
         """What ``browser_url`` would be for a server on ``port`` known locally as ``loopback_url``.
 
-        Used by ``jwt-course serve``, which runs uvicorn itself; ``environ`` defaults to
-        ``os.environ``.
+        For a port that has no :class:`Server` (yet); ``environ`` defaults to ``os.environ``.
         """
         prefix = (os.environ if environ is None else environ).get("JUPYTERHUB_SERVICE_PREFIX", "")
         if not prefix.strip("/"):
@@ -185,8 +228,71 @@ class Server:
 
     @property
     def running(self) -> bool:
-        """True while the server thread is alive and has not been asked to stop."""
-        return self._thread.is_alive() and not self._stopped
+        """True while the server runs (in its thread or in the foreground) and has not been asked to stop."""
+        foreground = self._foreground is not None and not self._foreground.is_set()
+        return (self._thread.is_alive() or foreground) and not self._stopped
+
+    def run_in_foreground(self) -> signal.Signals | None:
+        """Run the server in the calling thread until SIGINT or SIGTERM (or :meth:`stop`); for a command line.
+
+        The opposite of :func:`serve`'s quiet thread: uvicorn logs as it does in a terminal
+        (its own logging configuration, info level, the access log, on stderr), and the
+        lifespan must start (``lifespan="on"``). Called from the main thread, Ctrl+C (SIGINT)
+        or SIGTERM stops it gracefully, open connections get up to 2 s, and the signal
+        handlers in place before are back afterwards: uvicorn catches the signal, restores
+        the handlers and raises the signal again, which this method takes as the end of the
+        run rather than passing it on (no ``KeyboardInterrupt``). From another thread no
+        signal is handled and :meth:`stop` ends the run.
+
+        Returns the signal that stopped the server, or None when :meth:`stop` did. The socket
+        is closed and the logging configuration of the ``uvicorn`` loggers restored on return;
+        a ``Server`` runs once. ``RuntimeError`` if the server has already run or been stopped,
+        or if the app fails to start (for example, its lifespan raises; uvicorn has logged why).
+        """
+        with self._stop_lock:
+            if self._stopped or self._foreground is not None or self._thread.is_alive():
+                raise RuntimeError(f"server on {self.url} has already run or been stopped; make a new Server")
+            self._foreground = threading.Event()
+            self._foreground_thread = threading.current_thread()
+        stopped_by: list[int] = []
+        saved_logging = _save_uvicorn_logging()
+        previous: dict[int, Any] = {}
+        try:
+            config = uvicorn.Config(  # installs uvicorn's terminal logging (log_config's default)
+                self.app,
+                log_level="info",
+                lifespan="on",
+                timeout_graceful_shutdown=_FOREGROUND_GRACEFUL_SHUTDOWN_SECONDS,
+                ssl_certfile=self._ssl[0],
+                ssl_keyfile=self._ssl[1],
+            )
+            server = _UvicornServer(config)
+            with self._stop_lock:
+                self._uvicorn = server
+                server.should_exit = self._stopped  # stop() already called from another thread
+
+            def note(signum: int, frame: FrameType | None) -> None:
+                # Before uvicorn's own handlers are in place (start-up) and when uvicorn raises
+                # the signal again after restoring these: remember it, and stop if not stopping.
+                stopped_by.append(signum)
+                server.should_exit = True
+
+            if threading.current_thread() is threading.main_thread():
+                previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                server.run(sockets=[self._socket])
+            except SystemExit:  # uvicorn's exit when the lifespan fails at start-up
+                raise RuntimeError(f"server on {self.url} failed to start (see uvicorn's log)") from None
+            if not server.started:
+                raise RuntimeError(f"server on {self.url} failed to start (see uvicorn's log)")
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            _restore_uvicorn_logging(saved_logging)
+            self._stopped = True
+            self._socket.close()
+            self._foreground.set()
+        return signal.Signals(stopped_by[0]) if stopped_by else None
 
     def _run(self) -> None:
         ident = threading.get_ident()
@@ -228,13 +334,21 @@ class Server:
         return "; ".join(messages) or "the server thread exited"
 
     def stop(self) -> None:
-        """Stop the server, join its thread and free the port; safe to call twice."""
+        """Stop the server, join its thread and free the port; safe to call twice.
+
+        For a server in :meth:`run_in_foreground` (in another thread), ask it to stop and wait
+        until that method has returned (it closes the socket).
+        """
         with self._stop_lock:
             if self._stopped:
                 return
             self._stopped = True
         self._uvicorn.should_exit = True
-        self._uvicorn.wake(self._loop)
+        self._uvicorn.wake()
+        if self._foreground is not None:
+            if self._foreground_thread is not threading.current_thread():  # not from inside the run
+                self._foreground.wait(2 * _STOP_TIMEOUT)
+            return
         if self._thread.is_alive():
             self._thread.join(_STOP_TIMEOUT)
             if self._thread.is_alive():  # graceful shutdown did not finish in time

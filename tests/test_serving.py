@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -231,3 +235,144 @@ def test_the_link_escapes_html_in_the_prefix(monkeypatch):
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", '/user/"><script>/')
     with serve(make_app()) as server:
         assert "<script>" not in server._repr_html_()
+
+
+# -- run_in_foreground: the same Server in the calling thread, for a command line ---------
+
+FOREGROUND_SCRIPT = """
+import signal, sys
+from fastapi import FastAPI
+from jwt_course import Server
+
+app = FastAPI()
+
+@app.get("/health")
+def health():
+    return {"status": "ok"}
+
+before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+server = Server(app)
+print(server.url, flush=True)
+stopped_by = server.run_in_foreground()
+print("stopped by", stopped_by.name if stopped_by else None)
+print("handlers restored", before == {sig: signal.getsignal(sig) for sig in before})
+print("running", server.running)
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_run_in_foreground_serves_until_a_signal_and_reports_it(sig):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", FOREGROUND_SCRIPT],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        url = proc.stdout.readline().strip()  # printed before the run: the port is bound by Server()
+        assert url.startswith("http://127.0.0.1:"), (url, proc.stderr.read() if proc.poll() is not None else "")
+        deadline = time.monotonic() + 30  # a hang guard, not a stopwatch
+        while True:
+            try:
+                answer = httpx.get(f"{url}/health", timeout=5, trust_env=False)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None, "the server never answered"
+                time.sleep(0.05)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert answer.json() == {"status": "ok"}
+    assert proc.returncode == 0, err
+    # uvicorn's terminal logging at info level: the access log on stdout, the rest on stderr
+    access, *printed = out.splitlines()
+    assert access.startswith("INFO:     127.0.0.1:") and access.endswith('"GET /health HTTP/1.1" 200 OK')
+    assert printed == [f"stopped by {sig.name}", "handlers restored True", "running False"]
+    assert "INFO:     Application startup complete." in err and "INFO:     Shutting down" in err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def test_a_server_knows_its_port_and_url_before_it_runs():
+    server = Server(make_app())
+    with server:
+        assert server.port > 0 and server.url == f"http://127.0.0.1:{server.port}"
+        assert not server.running
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as other, pytest.raises(OSError):
+            other.bind(("127.0.0.1", server.port))  # bound already
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # stop() of a server never run frees it
+        sock.bind(("127.0.0.1", server.port))
+
+
+def test_a_taken_port_raises_runtime_error_when_the_server_is_made():
+    with serve(make_app()) as running, pytest.raises(RuntimeError, match=r"cannot listen on 127\.0\.0\.1"):
+        Server(make_app(), port=running.port)
+
+
+def _in_a_thread(server: Server) -> tuple[threading.Thread, list[object]]:
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(server.run_in_foreground())
+        except BaseException as exc:  # recorded for the test's thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def test_run_in_foreground_in_a_thread_logs_like_a_terminal_and_stops_on_stop(capsys):
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    server = Server(make_app())
+    thread, outcome = _in_a_thread(server)
+    try:
+        deadline = time.monotonic() + 30  # a hang guard, not a stopwatch
+        while True:
+            try:
+                answer = httpx.get(f"{server.url}/health", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and thread.is_alive(), outcome
+                time.sleep(0.02)
+        assert server.running
+    finally:
+        server.stop()  # waits until run_in_foreground has returned
+    assert not thread.is_alive() and not server.running
+    thread.join()
+    assert answer.json() == {"status": "ok"}
+    assert outcome == [None]  # stopped by stop(), not by a signal
+    assert {sig: signal.getsignal(sig) for sig in handlers} == handlers  # no handler set from a thread
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", server.port))  # the socket is closed
+    logged = capsys.readouterr()
+    assert "Application startup complete." in logged.err and '"GET /health HTTP/1.1" 200 OK' in logged.out
+    # afterwards uvicorn's loggers are as they were: serve() is quiet again
+    with serve(make_app()) as quiet:
+        httpx.get(f"{quiet.url}/boom")
+    assert capsys.readouterr() == ("", "")
+    assert any("Exception in ASGI application" in r.getMessage() for r in quiet.log)
+
+
+def test_run_in_foreground_raises_runtime_error_when_the_app_cannot_start(capsys):
+    server = Server(failing_lifespan_app())
+    thread, outcome = _in_a_thread(server)
+    thread.join(30)  # a hang guard, not a stopwatch
+    assert not thread.is_alive(), "run_in_foreground hung on an app that cannot start"
+    assert len(outcome) == 1 and isinstance(outcome[0], RuntimeError), outcome
+    assert "failed to start" in str(outcome[0])
+    assert "database unreachable" in capsys.readouterr().err  # uvicorn logged why
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", server.port))
+
+
+def test_a_server_runs_once():
+    server = Server(make_app())
+    server.stop()
+    with pytest.raises(RuntimeError, match="already run or been stopped"):
+        server.run_in_foreground()
+    with serve(make_app()) as running, pytest.raises(RuntimeError, match="already run or been stopped"):
+        running.run_in_foreground()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from fastapi import FastAPI
 
 from jwt_course.workshop import DEFAULT_PORT, _check_course_ports, _check_jupyterlab, _pick_port, public_url
 
@@ -67,24 +68,31 @@ def test_no_port_falls_back_to_a_free_one_when_8000_is_taken():
     except OSError:
         pass  # someone else holds it: taken either way
     try:
-        sock, note = _pick_port("127.0.0.1", None)
-        with sock:
-            assert sock.getsockname()[1] != DEFAULT_PORT and "8000 is in use" in note
+        server, note = _pick_port(FastAPI(), "127.0.0.1", None)
+        with server:
+            assert server.port != DEFAULT_PORT and "8000 is in use" in note
+            assert server.url == f"http://127.0.0.1:{server.port}"
     finally:
         holder.close()
 
 
 def test_no_port_on_a_jupyterhub_is_a_free_port(monkeypatch):
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/alice/")
-    sock, note = _pick_port("127.0.0.1", None)
-    with sock:
-        assert sock.getsockname()[1] != DEFAULT_PORT and "JupyterHub" in note
+    server, note = _pick_port(FastAPI(), "127.0.0.1", None)
+    with server:
+        assert server.port != DEFAULT_PORT and "JupyterHub" in note
 
 
 def test_an_explicit_port_is_used_as_given():
-    sock, note = _pick_port("127.0.0.1", 0)
-    with sock:
-        assert note == ""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    server, note = _pick_port(FastAPI(), "127.0.0.1", free)
+    with server:
+        assert note == "" and server.port == free
+    server, note = _pick_port(FastAPI(), "127.0.0.1", 0)
+    with server:
+        assert note == "" and server.port > 0
 
 
 def test_serve_on_a_hub_prints_the_proxied_docs_link():

@@ -9,17 +9,16 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
-import signal
 import socket
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .decode import duration
 from .errors import EXIT_INVALID, EXIT_OK, CliError
 
 if TYPE_CHECKING:
     from ..server import Settings
+    from ..serving import Server
 
 __all__ = ["DEFAULT_PORT", "cmd_serve", "public_url"]
 
@@ -70,23 +69,23 @@ def public_url(host: str, port: int) -> str:
     return _http_url(_network_address(":" in host) or socket.gethostname(), port)
 
 
-def _pick_port(host: str, wanted: int | None) -> tuple[socket.socket, str]:
-    """Bind the listening socket; returns (socket, a note to print or "").
+def _pick_port(app: Any, host: str, wanted: int | None) -> tuple[Server, str]:
+    """A :class:`~jwt_course.serving.Server` for ``app``, its port bound; returns (server, a note to print or "").
 
     No --port: 8000 on a laptop, a free port on a JupyterHub (every learner shares the host)
     or when 8000 is taken. An explicit --port is used as given (0: any free one).
+    ``RuntimeError`` when the port cannot be bound.
     """
-    from ..serving import _listening_socket
+    from ..serving import Server
 
     if wanted is not None:
-        return _listening_socket(host, wanted), ""
+        return Server(app, host, wanted), ""
     if os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "").strip("/"):
-        return _listening_socket(host, 0), "a free port (a shared JupyterHub host: no fixed port)"
+        return Server(app, host, 0), "a free port (a shared JupyterHub host: no fixed port)"
     try:
-        return _listening_socket(host, DEFAULT_PORT), ""
+        return Server(app, host, DEFAULT_PORT), ""
     except RuntimeError:
-        sock = _listening_socket(host, 0)
-        return sock, f"port {DEFAULT_PORT} is in use (another server or learner), so a free one"
+        return Server(app, host, 0), f"port {DEFAULT_PORT} is in use (another server or learner), so a free one"
 
 
 def _hub_origin() -> str:
@@ -152,8 +151,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "(alice/wonderland, bob/builder), so anyone who can reach it can log in; "
             "use 127.0.0.1, or add --public if you really mean to expose it"
         )
-    import uvicorn
-
     from ..server import Settings, create_app
     from ..serving import Server
 
@@ -180,51 +177,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except Exception as exc:  # e.g. sqlite3.OperationalError for a bad --database path
         raise CliError(f"cannot start the demo API: {type(exc).__name__}: {exc}", EXIT_INVALID) from None
     try:
-        sock, port_note = _pick_port(args.host, getattr(args, "port", None))
+        server, port_note = _pick_port(app, args.host, getattr(args, "port", None))
     except RuntimeError as exc:
         app.state.store.close()
         raise CliError(f"{exc} (pick another --port, or 0 for any free one)", EXIT_INVALID) from None
-    port = int(sock.getsockname()[1])
-    if _is_loopback(args.host):
-        url = _http_url(args.host, port)
-        browser = _hub_origin() + Server.browser_url_for(port, url)
-    else:
-        url = browser = public_url(args.host, port)
-        print(f"warning: listening on {args.host}: anyone on your network can log in as the demo users")
-    if port_note:
-        print(f"note: listening on {port_note}: {port}")
-    print(
-        "\n".join(
-            _settings_lines(
-                settings,
-                url,
-                "JWT_COURSE_SECRET_KEY" in os.environ,
-                bool(args.private_key_file),
-                browser_url=browser,
-            )
-        ),
-        flush=True,
-    )
-
-    server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=2, lifespan="on"))
-    stopped_by: list[int] = []
-
-    def note(signum: int, frame: FrameType | None) -> None:
-        # uvicorn handles SIGINT/SIGTERM while it runs, restores these handlers, then
-        # re-raises the signal it caught: this handler turns that into a clean exit.
-        stopped_by.append(signum)
-        server.should_exit = True
-
-    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server.run(sockets=[sock])
+        if _is_loopback(args.host):
+            url = server.url
+            browser = _hub_origin() + Server.browser_url_for(server.port, url)
+        else:
+            url = browser = public_url(args.host, server.port)
+            print(f"warning: listening on {args.host}: anyone on your network can log in as the demo users")
+        if port_note:
+            print(f"note: listening on {port_note}: {server.port}")
+        print(
+            "\n".join(
+                _settings_lines(
+                    settings,
+                    url,
+                    "JWT_COURSE_SECRET_KEY" in os.environ,
+                    bool(args.private_key_file),
+                    browser_url=browser,
+                )
+            ),
+            flush=True,
+        )
+        # uvicorn logs to the terminal; Ctrl+C or SIGTERM ends the run (the signal is returned)
+        stopped_by = server.run_in_foreground()
+    except RuntimeError:  # the app did not start (uvicorn logged why)
+        raise CliError("the demo API did not start (see the log above)", EXIT_INVALID) from None
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        sock.close()
+        server.stop()  # closes the socket if the run never began; a no-op after it
         app.state.store.close()
-    if not server.started:
-        raise CliError("the demo API did not start (see the log above)", EXIT_INVALID)
-    reason = f" ({signal.Signals(stopped_by[0]).name})" if stopped_by else ""
+    reason = f" ({stopped_by.name})" if stopped_by else ""
     print(f"stopped{reason}", flush=True)
     return EXIT_OK
