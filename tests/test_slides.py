@@ -249,6 +249,33 @@ def test_the_old_module_name_still_runs_the_same_command(tmp_path, monkeypatch, 
     assert _slides.tag is slides.tag and _slides.export is slides.export and _slides.ROOT == slides.ROOT
 
 
+def test_the_export_writes_the_page_nbconvert_would_write(tmp_path):
+    # The exporter skips nbconvert's BeautifulSoup pass (half its time) and makes that pass's edits itself
+    # (alt on images, tabindex on cell parts); parsed and serialized again, its page is nbconvert's.
+    from bs4 import BeautifulSoup
+    from nbconvert import SlidesExporter
+
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    nb = _lesson()
+    nb.cells += [
+        new_markdown_cell('An image: <img src="x.png"> and <img alt="kept" src=y.png/>, <div class="x">div</div>'),
+        new_code_cell("pictures", outputs=[
+            new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
+            new_output("execute_result", execution_count=2, data={
+                "text/html": '<div class="jp-OutputArea-output" tabindex="-1"><img src="z.png"></div>'
+                             "<script>let s = '<img src=q>';</script><!-- <img src=c> -->",
+            }),
+        ]),
+    ]  # fmt: skip
+    prepared = slides.prepare(nb)
+    ours, _ = slides._exporter().from_notebook_node(copy.deepcopy(prepared), resources={"metadata": {"name": "x"}})
+    theirs, _ = SlidesExporter(**slides._exporter_options()).from_notebook_node(
+        copy.deepcopy(prepared), resources={"metadata": {"name": "x"}}
+    )
+    assert ours.count("tabindex=") > 5 and slides.NO_ALT in ours
+    assert str(BeautifulSoup(ours, features="html.parser")) == theirs
+
+
 # ---------------------------------------------------------------------------- speaker notes
 
 
