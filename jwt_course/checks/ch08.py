@@ -127,11 +127,49 @@ def _hs256_token(claims: dict[str, Any], secret: str) -> str:
 _Q1_CANDIDATES = 20_000
 #: a cancellable answer may finish the candidate it is on, or yield every few dozen
 _Q1_ALLOWED_AFTER_CANCEL = 200
+#: the checker watches this many candidates being tried before it calls task.cancel()
+_Q1_WATCHED = 3 * _Q1_ALLOWED_AFTER_CANCEL
+#: candidates tried in a row on the event loop's thread without suspending, after which the checker hands out no
+#: more: ten times the allowed gap, so only an answer that is refused anyway is stopped, and it is stopped early
+#: instead of running all 20 000 (with a time.sleep(0) per candidate that took 1.3-2 s)
+_Q1_NO_TURN_LIMIT = 10 * _Q1_ALLOWED_AFTER_CANCEL
 
 
-def _wrong_guesses(n: int) -> Iterator[str]:
-    for i in range(n):
-        yield f"guess-{i:06d}"
+class _Candidates:
+    """The wrong guesses q1's cancel scenario hands out, one at a time.
+
+    The checker's watching loop calls :meth:`turn` each time the event loop gives it a turn. When the loop's own
+    thread draws ``_Q1_NO_TURN_LIMIT`` candidates with no turn in between, the answer is not suspending (it is
+    refused whatever it does next), so the candidates run out there: ``stopped_at`` says after how many. Candidates
+    drawn on another thread (work moved to a thread) are never cut short.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.drawn = 0
+        self.at_turn = 0
+        self.stopped_at = 0
+        self.watching = True
+        self.loop_thread = threading.get_ident()
+
+    def __iter__(self) -> _Candidates:
+        return self
+
+    def __next__(self) -> str:
+        if self.stopped_at or self.drawn >= self.total:
+            raise StopIteration
+        if (
+            self.watching
+            and self.drawn - self.at_turn >= _Q1_NO_TURN_LIMIT
+            and threading.get_ident() == self.loop_thread
+        ):
+            self.stopped_at = self.drawn
+            raise StopIteration
+        self.drawn += 1
+        return f"guess-{self.drawn - 1:06d}"
+
+    def turn(self) -> None:
+        self.at_turn = self.drawn
 
 
 _CHECKPOINT = (
@@ -196,6 +234,12 @@ class CancellableCrack(_AsyncExercise):
             return _seen(report, f"<it {report['ending']}>")
 
         def cancelled(report: dict[str, Any]) -> str:
+            if report["stopped_at"]:
+                return (
+                    f"crack_secret never gave the event loop a turn: it tried {report['stopped_at']} candidates in a "
+                    "row without suspending, so cancel() could not be delivered (the checker handed it no more "
+                    f"of the {_Q1_CANDIDATES})"
+                )
             if report["finished_before_cancel"]:
                 return (
                     f"crack_secret never gave the event loop a turn: it tried all {report['total']} candidates "
@@ -234,13 +278,16 @@ class CancellableCrack(_AsyncExercise):
                 + _CHECKPOINT,
                 _Report(cancelled, "end with CancelledError soon after cancel()"),
                 act=lambda answer: self._cancel_report(answer, token),
-                shown=f"task.cancel() after 20 of {_Q1_CANDIDATES} candidates",
+                shown=f"crack_secret(<token>, <{_Q1_CANDIDATES} wrong candidates>, tried), cancelled once {_Q1_WATCHED} "
+                "were tried",
             ),
         ]
 
     def _cancel_report(self, answer: Any, token: str) -> _Seen:
         report = run_isolated(lambda: self._cancel_midway(answer, token))
-        if report["finished_before_cancel"]:
+        if report["stopped_at"]:
+            seen = f"<{report['stopped_at']} candidates in a row, no checkpoint>"
+        elif report["finished_before_cancel"]:
             seen = f"<all {report['total']} candidates tried, none cancelled>"
         else:
             seen = f"<{report['ending']}, {report['after_cancel']} candidates after cancel()>"
@@ -249,14 +296,17 @@ class CancellableCrack(_AsyncExercise):
     @staticmethod
     async def _cancel_midway(answer: Any, token: str) -> dict[str, Any]:
         tried: list[str] = []
-        task = asyncio.create_task(answer(token, _wrong_guesses(_Q1_CANDIDATES), tried))
+        candidates = _Candidates(_Q1_CANDIDATES)
+        task = asyncio.create_task(answer(token, candidates, tried))
         # Each time this loop runs, the task has given the loop a turn: the growth of `tried` between two
         # runs is how many candidates it tries between checkpoints.
         seen, max_gap = 0, 0
         deadline = time.monotonic() + 5.0
-        while not task.done() and len(tried) < 3 * _Q1_ALLOWED_AFTER_CANCEL and time.monotonic() < deadline:
+        while not task.done() and len(tried) < _Q1_WATCHED and time.monotonic() < deadline:
             await asyncio.sleep(0)
+            candidates.turn()
             max_gap, seen = max(max_gap, len(tried) - seen), len(tried)
+        candidates.watching = False
         finished_before_cancel = task.done()
         at_cancel = len(tried)
         task.cancel()
@@ -270,6 +320,7 @@ class CancellableCrack(_AsyncExercise):
         await asyncio.sleep(0.05)  # a thread that was not told to stop keeps going here
         return {
             "finished_before_cancel": finished_before_cancel,
+            "stopped_at": candidates.stopped_at,
             "total": len(tried),
             "cancelled": task.cancelled(),
             "ending": ending,
@@ -291,6 +342,13 @@ class FakeConnection:
         self.closing = False
         self.closed = False
         self.statements: list[str] = []
+        #: tasks waiting in a blocked execute(), which only a cancel() they will never get again would end
+        self.stuck: set[asyncio.Task[Any]] = set()
+
+    def beyond_help(self) -> bool:
+        """True when no task but the caller's could still close the connection (all others stuck in execute())."""
+        others = asyncio.all_tasks() - {asyncio.current_task()}
+        return others <= self.stuck
 
     async def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         if self.closed:
@@ -298,7 +356,13 @@ class FakeConnection:
         self.statements.append(sql)
         self.executing = True
         if self.execute_blocks:  # a query stuck on the network: only cancel() ends it
-            await asyncio.Event().wait()
+            task = asyncio.current_task()
+            if task is not None:
+                self.stuck.add(task)
+            try:
+                await asyncio.Event().wait()
+            finally:
+                self.stuck.discard(task)
         await asyncio.sleep(0.001)
         self.executing = False
 
@@ -420,7 +484,8 @@ class SurvivingCleanup(_AsyncExercise):
                 ending = "CancelledError"
             except Exception as exc:
                 ending = f"raised {type(exc).__name__}: {exc}"
-            await _settle(lambda: conn.closed, 0.5)  # a shielded close may finish just after
+            # A shielded close may finish just after; once no other task could still close it, stop waiting.
+            await _settle(lambda: conn.closed or conn.beyond_help(), 0.5)
             return {"ending": ending, "closed": conn.closed, "closing": conn.closing}
 
         report = run_isolated(main)
@@ -466,6 +531,27 @@ class FakeIntrospection:
 
     def still_running(self) -> list[str]:
         return sorted(t for t, s in self.state.items() if s == "running")
+
+
+#: how long q3's guard waits, past the moment a right answer has finished (its calls done, failed or timed out),
+#: before it calls an answer stuck: a right answer needs a few turns of the event loop then, well under a millisecond
+_Q3_GRACE_S = 0.5
+_GUARD_STEP_S = 0.01
+
+
+async def _wait_attentively(task: asyncio.Future[Any], seconds: float) -> None:
+    """Wait up to ``seconds`` for ``task``, counting only time in which the event loop kept its appointments.
+
+    The wait is made of ``_GUARD_STEP_S`` steps, and a step is charged no more than its own length however late the
+    loop woke from it: on a loaded machine (a stalled loop, a slow laptop) the answer gets more wall time, never less.
+    """
+    loop = asyncio.get_running_loop()
+    left = seconds
+    while left > 0 and not task.done():
+        step = min(_GUARD_STEP_S, left)
+        started = loop.time()
+        await asyncio.wait({task}, timeout=step)
+        left -= min(max(loop.time() - started, step / 2), step)
 
 
 class GroupWithTimeout(_AsyncExercise):
@@ -518,10 +604,14 @@ class GroupWithTimeout(_AsyncExercise):
                 )
             return ""
 
-        def scenario(behaviour: dict[str, tuple[str, float]], timeout: float) -> Callable[[Any], dict[str, Any]]:
+        def scenario(
+            behaviour: dict[str, tuple[str, float]], timeout: float, settled: float
+        ) -> Callable[[Any], dict[str, Any]]:
+            """``settled``: when a right answer has returned or raised (the calls, the failure or the timeout)."""
+
             def act(answer: Any) -> dict[str, Any]:
                 fake = FakeIntrospection(dict(behaviour))
-                report = self._run(answer, fake, tokens, timeout)
+                report = self._run(answer, fake, tokens, timeout, round(settled + _Q3_GRACE_S, 2))
                 if report["outcome"] is None and not fake.state:
                     raise NotSolved
                 outcome = report["outcome"]
@@ -535,32 +625,36 @@ class GroupWithTimeout(_AsyncExercise):
             Case(
                 "run the calls concurrently and return {token: result} for every token",
                 _Report(fast, f"return {expected!r:.60}, the three calls overlapping"),
-                act=scenario({t: ("ok", 0.03) for t in tokens}, 2.0),
+                act=scenario({t: ("ok", 0.03) for t in tokens}, 2.0, settled=0.03),
                 shown="introspect_all(introspect, <3 tokens, 30 ms each>, timeout=2.0)",
             ),
             Case(
                 "past the deadline raise TimeoutError, with no call left running",
                 _Report(slow, "raise TimeoutError and leave no call running"),
-                act=scenario({"alice-at": ("ok", 0.01), "bob-at": ("ok", 5.0), "carol-at": ("ok", 0.01)}, 0.1),
+                act=scenario(
+                    {"alice-at": ("ok", 0.01), "bob-at": ("ok", 5.0), "carol-at": ("ok", 0.01)}, 0.1, settled=0.1
+                ),
                 shown="introspect_all(introspect, <bob's call takes 5 s>, timeout=0.1)",
             ),
             Case(
                 "when one call fails, cancel the others and let the error out (an ExceptionGroup is fine)",
                 _Report(failing, "raise the IntrospectionError (alone or in an ExceptionGroup), no call left running"),
-                act=scenario({"alice-at": ("ok", 5.0), "bob-at": ("fail", 0.01), "carol-at": ("ok", 5.0)}, 10.0),
+                act=scenario(
+                    {"alice-at": ("ok", 5.0), "bob-at": ("fail", 0.01), "carol-at": ("ok", 5.0)}, 10.0, settled=0.01
+                ),
                 shown="introspect_all(introspect, <bob's call fails after 10 ms>, timeout=10.0)",
             ),
         ]
 
     @staticmethod
-    def _run(answer: Any, fake: FakeIntrospection, tokens: list[str], timeout: float) -> dict[str, Any]:
+    def _run(answer: Any, fake: FakeIntrospection, tokens: list[str], timeout: float, guard: float) -> dict[str, Any]:
         async def main() -> dict[str, Any]:
             task = asyncio.ensure_future(answer(fake, list(tokens), timeout))
-            await asyncio.wait({task}, timeout=2.0)  # a guard of our own, not the learner's timeout
+            await _wait_attentively(task, guard)  # a guard of our own, not the learner's timeout
             if not task.done():
                 task.cancel()
                 return {
-                    "outcome": "still running after 2 s",
+                    "outcome": f"still running after {guard:g} s",
                     "running": fake.still_running(),
                     "max_in_flight": fake.max_in_flight,
                 }
