@@ -1,4 +1,10 @@
-"""The ``jwt-course`` command, driven as a subprocess like a learner would run it."""
+"""The ``jwt-course`` command as a learner runs it.
+
+Most tests call the command's entry point in this process (``tests/cli_runner.py``: its own stdin,
+stdout, stderr and exit status, as a subprocess would give them); what needs a real process runs
+``python -m jwt_course`` (``run_subprocess``): each subcommand's ``--help``, the console script,
+stdin through a pipe, a token verified end to end, and ``serve`` (ports, signals).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ import httpx
 import jwt
 import nbformat
 import pytest
+from cli_runner import run_in_process, without_jupyterlab  # type: ignore[import-not-found]
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
@@ -29,21 +36,32 @@ from jwt_course.tooling.notebooks import make_exercise
 SECRET = "jwt-course-cli-test-secret-0123456789abcdef"  # 42 bytes: no short-key warning
 NOW = 1_700_000_060  # 2023-11-14T22:14:20Z
 IAT, EXP = NOW - 60, NOW + 840  # issued 1 min ago, expires in 14 min
-ENV = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+NO_PROXY = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+ENV = {**os.environ, **NO_PROXY}
 
 
-def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _checked(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert "Traceback" not in result.stderr, result.stderr
+    assert SECRET not in result.stdout + result.stderr, "the key was printed"
+    return result
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``jwt-course ARGS`` in this process (tests/cli_runner.py)."""
+    return _checked(run_in_process(args, stdin=stdin, env=NO_PROXY, text=True))
+
+
+def run_subprocess(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m jwt_course ARGS`` in a real process."""
     result = subprocess.run(
         [sys.executable, "-m", "jwt_course", *args],
         input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
-        env=env or ENV,
+        env=ENV,
     )
-    assert "Traceback" not in result.stderr, result.stderr
-    assert SECRET not in result.stdout + result.stderr, "the key was printed"
-    return result
+    return _checked(result)
 
 
 def make_token(claims: dict | None = None, key: str | bytes = SECRET, alg: str = "HS256", **headers: str) -> str:
@@ -67,7 +85,7 @@ def decode_json(token: str) -> dict:
 
 @pytest.mark.parametrize("command", ["decode", "verify", "serve", "doctor", "progress"])
 def test_every_subcommand_has_help(command):
-    result = run(command, "--help")
+    result = run_subprocess(command, "--help")
     assert result.returncode == 0
     assert result.stdout.startswith(f"usage: jwt-course {command}")
 
@@ -107,7 +125,7 @@ def test_decode_says_how_long_ago_a_token_expired_and_when_it_becomes_valid():
 
 
 def test_decode_reads_a_pasted_bearer_header_from_stdin():
-    result = run("decode", "-", "--json", stdin=f"Bearer {make_token()}\n")
+    result = run_subprocess("decode", "-", "--json", stdin=f"Bearer {make_token()}\n")
     assert result.returncode == 0
     assert json.loads(result.stdout)["payload"]["sub"] == "alice"
 
@@ -170,7 +188,7 @@ def test_malformed_token_is_not_a_jwt_exit_2(token, reason):
 
 
 def test_verify_prints_the_claims_of_a_valid_token():
-    result = run("verify", make_token(), "--key", SECRET, "--alg", "HS256", "--now", str(NOW))
+    result = run_subprocess("verify", make_token(), "--key", SECRET, "--alg", "HS256", "--now", str(NOW))
     assert result.returncode == 0, result.stdout
     first, _, rest = result.stdout.partition("\n")
     assert first == "valid: HS256 signature verified; claims checked: exp, iat"
@@ -416,7 +434,8 @@ def test_serve_reports_an_unreadable_private_key_file():
 # -- doctor -----------------------------------------------------------------------------
 
 
-def test_doctor_passes_on_this_machine():
+def test_doctor_passes_on_this_machine(monkeypatch):
+    without_jupyterlab(monkeypatch)  # tests/test_workshop_serve.py starts it for real
     result = run("doctor")
     assert result.returncode == 0, result.stdout
     checks = result.stdout.split("\n\n")[0].splitlines()
@@ -424,7 +443,8 @@ def test_doctor_passes_on_this_machine():
     assert "a loopback HTTP round trip" in result.stdout
 
 
-def test_doctor_reports_each_failure_with_a_fix(tmp_path):
+def test_doctor_reports_each_failure_with_a_fix(tmp_path, monkeypatch):
+    without_jupyterlab(monkeypatch)
     result = run("doctor", "--course-dir", str(tmp_path / "not-a-course"))
     assert result.returncode == 1
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
@@ -490,11 +510,6 @@ def test_progress_ignores_a_lesson_demonstrating_a_wrong_answer(tmp_path):
     ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "00_demo.ipynb")
-    result = subprocess.run(
-        [sys.executable, "-m", "jwt_course", "progress", "--exercises", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run("progress", "--exercises", str(tmp_path))
     assert "0/1 solved" in result.stdout
     assert "not solved yet: q0" in result.stdout

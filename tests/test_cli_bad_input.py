@@ -5,6 +5,12 @@ Bytes that are not UTF-8 in argv, stdin or ``--key``, JSON nested 5000 deep,
 signed tokens whose time claims are no dates: each gets a clear message and exit 2
 (bad input) or 1 (a token that does not verify), never the generic "unexpected"
 handler, a traceback, a hang or an unbounded read.
+
+Most run the command's entry point in this process (``tests/cli_runner.py``: argv bytes decoded as
+the interpreter decodes them, stdin and stdout with a pipe's encoding and error handler); what
+depends on the process runs ``python -m jwt_course`` (``run_subprocess``): argv bytes as the
+interpreter receives them, stdin through a pipe, ``/dev/zero``, and the dripping JWKS server, whose
+hang guard is a kill.
 """
 
 from __future__ import annotations
@@ -20,17 +26,30 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_runner import run_in_process  # type: ignore[import-not-found]
 
 from jwt_course.handmade import b64url_encode
 
 SECRET = "cli-bad-input-secret-0123456789abcdef-0123"
-ENV = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+NO_PROXY = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+ENV = {**os.environ, **NO_PROXY}
 
 
-def run(*args: str | bytes, stdin: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
+def run(*args: str | bytes, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """``jwt-course ARGS`` in this process (tests/cli_runner.py)."""
+    return _checked(run_in_process(args, stdin=stdin, env=NO_PROXY))
+
+
+def run_subprocess(
+    *args: str | bytes, stdin: bytes | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[bytes]:
+    """``python -m jwt_course ARGS`` in a real process, killed after ``timeout`` seconds."""
     command = [os.fsencode(sys.executable), b"-m", b"jwt_course"]
     command += [os.fsencode(a) if isinstance(a, str) else a for a in args]
-    result = subprocess.run(command, input=stdin, capture_output=True, timeout=timeout, env=ENV)
+    return _checked(subprocess.run(command, input=stdin, capture_output=True, timeout=timeout, env=ENV))
+
+
+def _checked(result: subprocess.CompletedProcess[bytes]) -> subprocess.CompletedProcess[bytes]:
     stderr = result.stderr.decode("utf-8", "replace")
     assert "Traceback" not in stderr, stderr
     assert "unexpected" not in stderr, stderr
@@ -55,7 +74,7 @@ DEEP = b"[" * 5000 + b"]" * 5000
 
 
 def test_a_token_argument_that_is_no_utf8_is_exit_2() -> None:
-    result = run("decode", b"eyJ\xff.a.b")
+    result = run_subprocess("decode", b"eyJ\xff.a.b")  # the interpreter's own decoding of argv
     assert result.returncode == 2
     assert error_line(result) == "error: TOKEN is not UTF-8 text"
 
@@ -67,7 +86,7 @@ def test_stdin_that_is_no_utf8_is_exit_2() -> None:
 
 
 def test_stdin_is_read_bounded() -> None:
-    result = run("decode", "-", stdin=b"a" * 300_000)
+    result = run_subprocess("decode", "-", stdin=b"a" * 300_000)  # through a pipe
     assert result.returncode == 2
     assert "more than" in error_line(result)
 
@@ -128,7 +147,7 @@ def test_a_deeply_nested_jwks_file_is_exit_2(tmp_path: Path) -> None:
 
 
 def test_key_file_dev_zero_is_refused_after_a_bounded_read() -> None:
-    result = run("verify", signed(b'{"sub":"a"}'), "--key-file", "/dev/zero", "--alg", "HS256")
+    result = run_subprocess("verify", signed(b'{"sub":"a"}'), "--key-file", "/dev/zero", "--alg", "HS256")
     assert result.returncode == 2
     assert "is larger than" in error_line(result)
 
@@ -198,8 +217,8 @@ def dripping_server() -> Iterator[str]:
 
 def test_jwks_url_has_a_total_deadline(dripping_server: str) -> None:
     token = signed(b'{"sub":"a"}', b'{"alg":"RS256","kid":"k1"}')
-    # run()'s own timeout (60 s) fails a hang; a per-read timeout would never fire here
-    result = run("verify", token, "--jwks-url", dripping_server, "--alg", "RS256", "--timeout", "2")
+    # run_subprocess()'s own timeout (60 s) fails a hang; a per-read timeout would never fire here
+    result = run_subprocess("verify", token, "--jwks-url", dripping_server, "--alg", "RS256", "--timeout", "2")
     assert result.returncode == 1
     assert b"no complete answer within 2 s" in result.stdout
 

@@ -1,13 +1,19 @@
-"""Every `jwt-course` example in the README is re-run and must print what the README shows."""
+"""Every `jwt-course` example in the README is re-run and must print what the README shows.
+
+The examples run the command's entry point in this process (``tests/cli_runner.py``), from the
+course folder, stdout and stderr interleaved as a terminal shows them; ``tests/test_cli.py`` runs
+each subcommand as a real process too. ``jwt-course doctor`` prints its JupyterLab line here without
+starting JupyterLab (3-4 s; ``tests/cli_runner.py`` ``without_jupyterlab``): the check that starts it
+for real is ``tests/test_workshop_serve.py``'s.
+"""
 
 from __future__ import annotations
 
 import re
 import shlex
-import subprocess
-import sys
 
 import pytest
+from cli_runner import run_in_process, without_jupyterlab  # type: ignore[import-not-found]
 
 from jwt_course.course import ROOT
 
@@ -42,16 +48,10 @@ def test_the_readme_shows_every_subcommand():
 
 
 @pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c[:60] for c, _ in EXAMPLES])
-def test_readme_example_prints_what_the_readme_shows(command, expected):
+def test_readme_example_prints_what_the_readme_shows(command, expected, monkeypatch):
     args = shlex.split(command)
     assert args[0] == "jwt-course"
-    result = subprocess.run(
-        [sys.executable, "-m", "jwt_course", *args[1:]],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=60,
-    )
+    if args[1] == "doctor":
+        without_jupyterlab(monkeypatch)
+    result = run_in_process(args[1:], cwd=ROOT, text=True, merge_stderr=True)
     assert result.stdout.rstrip("\n") == expected.rstrip("\n")

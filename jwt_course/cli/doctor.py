@@ -81,9 +81,12 @@ def _check_course_ports() -> Check:
     return Check("the course's usual ports: " + "; ".join(taken), True, "")
 
 
+_JUPYTERLAB_WHAT = "JupyterLab starts and answers (jupyter lab on a free loopback port)"
+
+
 def _check_jupyterlab(timeout: float = 60) -> Check:
     """Start JupyterLab for real (headless, a free loopback port) and ask it for its status."""
-    what = "JupyterLab starts and answers (jupyter lab on a free loopback port)"
+    what = _JUPYTERLAB_WHAT
     import time
     from importlib.util import find_spec
 
