@@ -2,42 +2,37 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
-import subprocess
-import sys
+from collections.abc import Callable
 
 import pytest
+from cli_runner import run_in_process  # type: ignore[import-not-found]
 from fastapi import FastAPI
 
+from jwt_course.serving import Server
 from jwt_course.workshop import DEFAULT_PORT, _check_course_ports, _check_jupyterlab, _pick_port, public_url
 
 
-def first_lines(*args: str, env: dict[str, str] | None = None) -> str:
-    """Run `jwt-course serve ARGS` until it is ready, stop it, return what it printed."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jwt_course", "serve", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    assert proc.stdout is not None
-    printed = []
-    try:
-        for line in proc.stdout:
-            printed.append(line)
-            if line.startswith("Press Ctrl+C") or line.startswith("error"):
-                break
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
-    finally:
-        proc.kill()
-        proc.wait()
-        proc.stdout.close()
-    return "".join(printed)
+@pytest.fixture
+def first_lines(monkeypatch) -> Callable[..., str]:
+    """``first_lines(*ARGS, env=...)``: what `jwt-course serve ARGS` prints until it runs, run in this process.
+
+    The server is made (its port bound, so the printed port is real) but not run: ``run_in_foreground``
+    returns at once, as if SIGTERM had come. Serving for real, signals included, is tested with real
+    processes in tests/test_cli.py and tests/test_serving.py.
+    """
+    monkeypatch.setattr(Server, "run_in_foreground", lambda self: signal.SIGTERM)
+
+    def run(*args: str, env: dict[str, str] | None = None) -> str:
+        result = run_in_process(["serve", *args], env=env, text=True, merge_stderr=True)
+        assert result.returncode == 0 and "Traceback" not in result.stdout, result.stdout
+        printed, stop, rest = result.stdout.partition("Press Ctrl+C to stop.\n")
+        assert stop and rest == "stopped (SIGTERM)\n", result.stdout
+        return printed + stop
+
+    return run
 
 
 def test_a_wildcard_address_is_never_printed_as_the_address_to_open():
@@ -51,7 +46,7 @@ def test_a_specific_public_address_is_printed_as_given():
     assert public_url("fd00::5", 8000) == "http://[fd00::5]:8000"
 
 
-def test_serve_public_prints_the_network_address_not_0_0_0_0():
+def test_serve_public_prints_the_network_address_not_0_0_0_0(first_lines):
     text = first_lines("--host", "0.0.0.0", "--public", "--port", "0")
     found = re.search(r"url +(\S+)", text)
     assert found, text
@@ -95,7 +90,7 @@ def test_an_explicit_port_is_used_as_given():
         assert note == "" and server.port > 0
 
 
-def test_serve_on_a_hub_prints_the_proxied_docs_link():
+def test_serve_on_a_hub_prints_the_proxied_docs_link(first_lines):
     text = first_lines("--port", "0", env={"JUPYTERHUB_SERVICE_PREFIX": "/user/alice/"})
     found = re.search(r"url +http://127\.0\.0\.1:(\d+)", text)
     assert found, text
@@ -104,7 +99,7 @@ def test_serve_on_a_hub_prints_the_proxied_docs_link():
     assert f"browser      /user/alice/proxy/{port}/" in text
 
 
-def test_serve_on_a_hub_with_a_public_url_prints_a_full_link():
+def test_serve_on_a_hub_with_a_public_url_prints_a_full_link(first_lines):
     env = {"JUPYTERHUB_SERVICE_PREFIX": "/user/alice/", "JUPYTERHUB_PUBLIC_URL": "https://hub.example.org/user/alice/"}
     text = first_lines("--port", "0", env=env)
     assert re.search(r"docs +https://hub\.example\.org/user/alice/proxy/\d+/docs", text)
