@@ -29,6 +29,7 @@ import httpx
 
 from ..clock import COURSE_START, ManualClock
 from . import Failure, NotSolved
+from ._servers import SharedServer
 from .cases import Case, Expect, Outcome, Raises, TableExercise, short
 
 __all__ = ["TokenRejected", "deny", "new_denylist", "q1", "q2", "q3"]
@@ -531,8 +532,7 @@ class _Recorder:
             return sum(1 for p, _, _ in self.seen if p == path)
 
 
-@contextmanager
-def _race_server() -> Iterator[tuple[Any, Any, _Recorder, ManualClock]]:
+def _start_race_server() -> tuple[Any, tuple[Any, _Recorder, ManualClock]]:
     from ..client import BurstGate
     from ..server import Settings, create_app
     from ..serving import serve
@@ -540,8 +540,14 @@ def _race_server() -> Iterator[tuple[Any, Any, _Recorder, ManualClock]]:
     clock = ManualClock(COURSE_START)
     gate = BurstGate(create_app(Settings(secret_key=_SECRET, clock=clock)), wave_timeout=1.0)
     recorder = _Recorder(gate)
-    with serve(recorder) as server:
-        yield server, gate, recorder, clock
+    return serve(recorder), (gate, recorder, clock)
+
+
+#: one demo API per process for q3 (started on first use; a check that stops it to end a client's request loop
+#: gets a new one next time). What a check reads cannot come from an earlier answer: each check logs in afresh
+#: (a new refresh family; a logout or a reuse revokes only its own family), every case clears the recorder, the
+#: gate is disarmed and its answers cleared before and after a check, and the clock only moves forward.
+_RACE: SharedServer[tuple[Any, _Recorder, ManualClock]] = SharedServer(_start_race_server)
 
 
 def _client(**kwargs: Any) -> httpx.Client:
@@ -655,7 +661,11 @@ class RaceFreeClient(TableExercise):
         if not (inspect.isclass(answer) and issubclass(answer, httpx.Auth)):
             raise Failure(f"SafeRefreshingAuth should be a class derived from httpx.Auth, got {short(answer)}")
         self._probe(answer)
-        with _race_server() as (server, gate, recorder, clock), ThreadPoolExecutor(_BURST) as pool:
+        server, (gate, recorder, clock) = _RACE.get()
+        gate.disarm()
+        gate.clear()
+        recorder.clear()
+        with ThreadPoolExecutor(_BURST) as pool:
             try:
                 yield _Env(answer, server, gate, recorder, clock, pool)
             finally:
