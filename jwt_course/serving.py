@@ -219,7 +219,7 @@ class Server:
     def browser_url_for(port: int, loopback_url: str, environ: Mapping[str, str] | None = None) -> str:
         """What ``browser_url`` would be for a server on ``port`` known locally as ``loopback_url``.
 
-        For a port that has no :class:`Server` (yet); ``environ`` defaults to ``os.environ``.
+        ``environ`` defaults to ``os.environ``.
         """
         prefix = (os.environ if environ is None else environ).get("JUPYTERHUB_SERVICE_PREFIX", "")
         if not prefix.strip("/"):

@@ -152,7 +152,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "use 127.0.0.1, or add --public if you really mean to expose it"
         )
     from ..server import Settings, create_app
-    from ..serving import Server
 
     overrides = {
         name: value
@@ -184,7 +183,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         if _is_loopback(args.host):
             url = server.url
-            browser = _hub_origin() + Server.browser_url_for(server.port, url)
+            browser = _hub_origin() + server.browser_url
         else:
             url = browser = public_url(args.host, server.port)
             print(f"warning: listening on {args.host}: anyone on your network can log in as the demo users")
