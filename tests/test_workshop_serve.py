@@ -111,11 +111,15 @@ def test_doctor_starts_jupyterlab_for_real():
 
 
 def test_doctor_reports_a_jupyterlab_that_cannot_start(tmp_path, monkeypatch):
-    # a user config that stops the server at start-up (as a broken extension or install would)
-    (tmp_path / "jupyter_server_config.py").write_text("raise SystemExit('broken on purpose')\n")
-    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
+    # a JupyterLab that dies at start-up, as a broken install or extension would: here a package
+    # named jupyterlab first on the path of the `python -m jupyterlab` that doctor starts (this
+    # process found the real one already), so it fails at once instead of after 3-4 s of imports
+    (tmp_path / "jupyterlab").mkdir()
+    (tmp_path / "jupyterlab" / "__init__.py").write_text("raise SystemExit('jupyterlab broken on purpose')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     check = _check_jupyterlab(timeout=60)
-    assert not check.ok and "exited with" in check.fix and "make lab" in check.fix
+    assert not check.ok and "exited with 1" in check.fix and "make lab" in check.fix
+    assert "jupyterlab broken on purpose" in check.fix  # the last line of its log, quoted
 
 
 def test_doctor_says_what_happens_when_the_usual_ports_are_taken():
