@@ -25,13 +25,14 @@ import httpx
 import jwt
 import nbformat
 import pytest
-from cli_runner import run_in_process, without_jupyterlab  # type: ignore[import-not-found]
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
 from jwt_course import serve
 from jwt_course.tooling.notebooks import make_exercise
+
+from cli_runner import run_in_process, without_jupyterlab
 
 SECRET = "jwt-course-cli-test-secret-0123456789abcdef"  # 42 bytes: no short-key warning
 NOW = 1_700_000_060  # 2023-11-14T22:14:20Z

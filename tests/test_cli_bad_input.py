@@ -26,9 +26,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_runner import run_in_process  # type: ignore[import-not-found]
 
 from jwt_course.handmade import b64url_encode
+
+from cli_runner import run_in_process
 
 SECRET = "cli-bad-input-secret-0123456789abcdef-0123"
 NO_PROXY = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}

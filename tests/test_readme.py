@@ -13,9 +13,10 @@ import re
 import shlex
 
 import pytest
-from cli_runner import run_in_process, without_jupyterlab  # type: ignore[import-not-found]
 
 from jwt_course.course import ROOT
+
+from cli_runner import run_in_process, without_jupyterlab
 
 BLOCK = re.compile(r"```console\n(.*?)```", re.S)
 

@@ -8,11 +8,12 @@ import socket
 from collections.abc import Callable
 
 import pytest
-from cli_runner import run_in_process  # type: ignore[import-not-found]
 from fastapi import FastAPI
 
 from jwt_course.serving import Server
 from jwt_course.workshop import DEFAULT_PORT, _check_course_ports, _check_jupyterlab, _pick_port, public_url
+
+from cli_runner import run_in_process
 
 
 @pytest.fixture
