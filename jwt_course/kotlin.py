@@ -11,6 +11,12 @@ classpath (so ``runBlocking``/``launch`` work offline; ``%use coroutines`` would
 Maven), and is shut down with the Python kernel: at its shutdown request, at exit, and on
 Linux by the OS if the Python process dies.
 
+The JVM starts faster (about half the CPU time to the first answer on JDK 25) from a start-up
+cache, built once per installation by ``python -m jwt_course.kotlin`` (about 20 s):
+JDK 25's AOT cache of the classes a training run loaded, already parsed, verified and linked.
+It lives in this Python environment (``share/jwt-course``) or, when that is read-only, in the
+user's cache folder; a missing, stale or damaged cache means an ordinary start.
+
 Without the Kotlin kernel or a JDK a Kotlin cell prints one line saying what to install
 and the rest of the notebook runs.
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import importlib.util
 import json
 import os
@@ -50,6 +57,7 @@ __all__ = [
     "KotlinResult",
     "KotlinRuntime",
     "KotlinUnavailable",
+    "build_start_cache",
     "describe_installation",
     "find_kotlin",
     "load_ipython_extension",
@@ -77,6 +85,39 @@ _COROUTINES_META = (
 _QUIET_LOGBACK = '<configuration><root level="OFF"/></configuration>\n'
 # The warm-up cell loads the compiler and the coroutine machinery before the first real cell.
 _WARM_UP = "kotlinx.coroutines.runBlocking { kotlinx.coroutines.delay(1) }"
+# The start-up cache (JDK 25+, JEP 483/514): a training run with -XX:AOTCacheOutput writes,
+# at its exit, the classes it loaded (parsed, verified, linked) to one file that later starts
+# map instead of reading the 82 MB kernel jar. Measured on 2 cores: CPU to the kernel's
+# first answer and the warm-up cell 5.6 s -> 2.8 s; later cells as fast or faster.
+_AOT_MIN_JAVA = 25
+_CACHE_PREFIX = "kotlin-start-"
+# What the training run does after the warm-up: what chapters 07 and 08 do (suspending
+# functions, Job and Deferred, cancellation, timeouts, scopes, channels, HMAC, errors).
+_TRAINING_CELLS = (
+    "println(6 * 7)\ndata class Pair2(val a: Int, val b: String)\nval xs = (1..10).map { it * it }\nxs.sum()",
+    """import kotlinx.coroutines.*
+import kotlinx.coroutines.channels.Channel
+suspend fun fetch(token: String): Map<String, String> { delay(1); return mapOf("sub" to token) }
+runBlocking {
+    val job: Job = launch { fetch("a") }
+    val deferred: Deferred<Map<String, String>> = async { fetch("b") }
+    job.join(); println(deferred.await())
+    val loop = launch { while (true) delay(1) }
+    delay(3); loop.cancelAndJoin()
+    try { withTimeout(5) { delay(1_000) } } catch (e: TimeoutCancellationException) { println(e.message) }
+    println(withTimeoutOrNull(5) { delay(1_000); "late" })
+    val guarded = launch { try { delay(1_000) } finally { withContext(NonCancellable) { delay(1) } } }
+    delay(1); guarded.cancelAndJoin()
+    try { coroutineScope { launch { delay(1_000) }; launch { error("boom") } } } catch (e: IllegalStateException) { }
+    supervisorScope { val bad = async<String> { throw java.io.IOException("closed") }; runCatching { bad.await() } }
+    val channel = Channel<String>()
+    launch { repeat(3) { channel.send("tick $it") } }
+    println(List(3) { channel.receive() })
+    launch(Dispatchers.Default) { javax.crypto.Mac.getInstance("HmacSHA256") }.join()
+}""",
+    'val n: Int = "seven"',
+    'fun check(): Int = error("boom")\ncheck()',
+)
 _CELL_PLACE = re.compile(r"at Cell In\[\d+\], ")
 _CELL_LINE = re.compile(r"at Cell In\[\d+\], (line \d+)")
 
@@ -209,6 +250,109 @@ def _cached_coroutines_jar(runtime: KotlinRuntime) -> Path | None:
     return target
 
 
+def _java_version(java_home: Path) -> str | None:
+    try:
+        release = (java_home / "release").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = re.search(r'^JAVA_VERSION="([^"]+)"', release, re.MULTILINE)
+    return found.group(1) if found else None
+
+
+def _start_cache_name(runtime: KotlinRuntime) -> str | None:
+    # The name changes with everything the cache depends on (the JVM rejects a stale cache
+    # anyway): the JDK, the kernel jar and the JVM flags. None: this JDK has no AOT cache.
+    version = _java_version(runtime.java_home)
+    found = re.match(r"(\d+)", version or "")
+    if version is None or found is None or int(found.group(1)) < _AOT_MIN_JAVA:
+        return None
+    try:
+        jar = runtime.main_jar.stat()
+    except OSError:
+        return None
+    facts = (str(runtime.java), version, str(runtime.main_jar), str(jar.st_size), str(jar.st_mtime_ns), *JVM_FLAGS)
+    digest = hashlib.sha256("\0".join(facts).encode()).hexdigest()[:16]
+    return f"{_CACHE_PREFIX}{runtime.kernel_version}-java{found.group(1)}-{digest}.aot"
+
+
+def _start_cache_folders() -> tuple[Path, ...]:
+    # This environment's (it holds the JDK and the jars the cache is made from), then the user's.
+    user = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jwt-course"
+    return (Path(sys.prefix) / "share" / "jwt-course", user)
+
+
+def _find_start_cache(runtime: KotlinRuntime) -> Path | None:
+    name = _start_cache_name(runtime)
+    if name is None:
+        return None
+    for folder in _start_cache_folders():
+        candidate = folder / name
+        if candidate.is_file() and os.access(candidate, os.R_OK):
+            return candidate
+    return None
+
+
+def _writable_folder(folders: tuple[Path, ...]) -> Path | None:
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+        if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return None
+
+
+def _remove_old_caches(folder: Path, keep: str) -> None:
+    # Caches of other versions, and parts left by a build that was killed more than an hour ago.
+    for path in folder.glob(f"{_CACHE_PREFIX}*.aot"):
+        if path.name != keep:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    for path in folder.glob(f".{_CACHE_PREFIX}*.part"):
+        with contextlib.suppress(OSError):
+            if time.time() - path.stat().st_mtime > 3600:
+                path.unlink()
+
+
+def build_start_cache(runtime: KotlinRuntime | None = None, *, timeout: float = 600) -> Path | None:
+    """Build the Kotlin kernel's start-up cache once (a training run of about 20 s); return its path.
+
+    Returns at once with the existing cache if there is one, and ``None`` when this JDK has no
+    AOT cache (before 25), no folder is writable, or the training run fails: starts are then
+    ordinary. Two builds at once each write their own file and the last one wins.
+    """
+    runtime = runtime or find_kotlin()
+    name = _start_cache_name(runtime)
+    if name is None:
+        return None
+    existing = _find_start_cache(runtime)
+    if existing is not None:
+        return existing
+    folder = _writable_folder(_start_cache_folders())
+    if folder is None:
+        return None
+    target = folder / name
+    part = folder / f".{name}.{os.getpid()}.part"
+    kernel = KotlinKernel(runtime)
+    kernel._cache_output = part
+    try:
+        with kernel:
+            for code in _TRAINING_CELLS:
+                kernel.run(code, timeout=120)
+            # The JVM writes the cache as it exits (about 15 s on 2 cores): a long shutdown.
+            kernel.shutdown(timeout=timeout)
+        if not part.is_file() or part.stat().st_size == 0:
+            return None
+        os.chmod(part, 0o644)  # readable by every user of a shared environment
+        os.replace(part, target)
+    except (OSError, KotlinError):
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            part.unlink()
+    _remove_old_caches(folder, keep=name)
+    return target
+
+
 def _die_with_parent() -> None:
     # Linux: the JVM gets SIGKILL when the thread that started it (the main thread) dies.
     import ctypes
@@ -252,6 +396,8 @@ class KotlinKernel:
         self._ready = threading.Event()
         self._failure: BaseException | None = None
         self._lock = threading.Lock()
+        self.start_cache: Path | None = None  # the start-up cache this JVM maps, if any
+        self._cache_output: Path | None = None  # set by build_start_cache: a training run
 
     @property
     def alive(self) -> bool:
@@ -283,11 +429,18 @@ class KotlinKernel:
             key=secrets.token_hex(32).encode(),  # every message is signed with it
         )
         script_classpath = os.pathsep.join(str(p) for p in (*runtime.classpath, coroutines))
+        if self._cache_output is not None:
+            cache_flags = [f"-XX:AOTCacheOutput={self._cache_output}"]
+        else:
+            self.start_cache = _find_start_cache(runtime)
+            # VerifySharedSpaces checks the file's checksums: a damaged cache is skipped, not mapped.
+            cache_flags = [f"-XX:AOTCache={self.start_cache}", "-XX:+VerifySharedSpaces"] if self.start_cache else []
         # The kernel's own launcher adds -agentlib:jdwp (a debug port from 1044 up); we start
         # java directly, without it.
         argv = [
             str(runtime.java),
             *JVM_FLAGS,
+            *cache_flags,
             f"-Dlogback.configurationFile={logback}",
             "-jar",
             str(runtime.main_jar),
@@ -542,3 +695,26 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
 def unload_ipython_extension(ipython: InteractiveShell) -> None:
     """``%unload_ext jwt_course.kotlin``: stop the Kotlin kernel."""
     _stop()
+
+
+def _main() -> int:
+    # python -m jwt_course.kotlin: build the start-up cache (make kotlin runs it); never fails
+    # the install, an ordinary start works without it.
+    try:
+        runtime = find_kotlin()
+    except KotlinUnavailable as exc:
+        print(f"Kotlin start-up cache: not built ({exc})")
+        return 0
+    started = time.monotonic()
+    cache = build_start_cache(runtime)
+    if cache is None:
+        print("Kotlin start-up cache: not built (needs JDK 25+ and a writable folder); Kotlin cells start without it")
+    else:
+        print(
+            f"Kotlin start-up cache: {cache} ({cache.stat().st_size // 2**20} MB, {time.monotonic() - started:.0f} s)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
