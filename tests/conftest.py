@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import subprocess
 import sys
@@ -15,26 +16,74 @@ from jwt_course.clock import COURSE_START, ManualClock
 from webdriver import CHROMEDRIVER, CHROMIUM, NO_BROWSER, Browser, free_port, stop_process, wait_http
 
 
+class _Chromium:
+    """One chromedriver and Chromium session per pytest process (per xdist worker), started on first use.
+
+    Starting them costs seconds of CPU per test, so the browser tests of a worker share one session,
+    reset between tests to what a new session is (Browser.reset: one blank tab, no cookies, storage or
+    cache). A session that fails to reset is thrown away and the next test starts a new one.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.driver: subprocess.Popen[bytes] | None = None
+        self.session: Browser | None = None
+
+    def get(self) -> Browser:
+        if self.session is None:
+            self.stop()
+            port = free_port()
+            log = self.folder / "chromedriver.log"
+            with log.open("ab") as out:
+                self.driver = subprocess.Popen(
+                    [CHROMEDRIVER or "chromedriver", f"--port={port}"],
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            wait_http(f"http://127.0.0.1:{port}/status", 20, self.driver, log)
+            self.session = Browser(f"http://127.0.0.1:{port}", CHROMIUM or "chromium")
+        return self.session
+
+    def reset(self) -> None:
+        if self.session is None:
+            return
+        try:
+            self.session.reset()
+        except Exception as error:  # a crashed or wedged browser: the next test gets a new one
+            with (self.folder / "resets-failed.log").open("a") as log:
+                log.write(f"{error!r}\n")
+            self.stop()
+
+    def stop(self) -> None:
+        session, driver, self.session, self.driver = self.session, self.driver, None, None
+        try:
+            if session is not None:
+                with contextlib.suppress(Exception):
+                    session.quit()
+        finally:
+            if driver is not None:
+                stop_process(driver)
+
+
+@pytest.fixture(scope="session")
+def _chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Chromium]:
+    chromium = _Chromium(tmp_path_factory.mktemp("chromedriver"))
+    try:
+        yield chromium
+    finally:
+        chromium.stop()
+
+
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Browser]:
-    """A fresh headless Chromium session; skips (saying why) where none is installed."""
+def browser(_chromium: _Chromium) -> Iterator[Browser]:
+    """A headless Chromium session as new (see _Chromium); skips (saying why) where none is installed."""
     if not (CHROMIUM and CHROMEDRIVER):
         pytest.skip(NO_BROWSER)
-    port = free_port()
-    log = tmp_path / "chromedriver.log"
-    with log.open("wb") as out:
-        driver = subprocess.Popen(
-            [CHROMEDRIVER, f"--port={port}"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
     try:
-        wait_http(f"http://127.0.0.1:{port}/status", 20, driver, log)
-        session = Browser(f"http://127.0.0.1:{port}", CHROMIUM)
-        try:
-            yield session
-        finally:
-            session.quit()
+        yield _chromium.get()
     finally:
-        stop_process(driver)
+        _chromium.reset()
 
 
 @pytest.fixture

@@ -52,10 +52,11 @@ Reveal.configure({transition: "none", backgroundTransition: "none", margin: 0, m
                   viewDistance: 1000, mobileViewDistance: 1000});
 const found = [];
 let heading = "";
+// every fragment shown first (they change no layout), so the deck is laid out once, not once per slide
+document.querySelectorAll(".slides .fragment").forEach((f) => f.classList.add("visible"));
+const scale = Reveal.getScale();
 for (const slide of Reveal.getSlides()) {
   const at = Reveal.getIndices(slide);
-  slide.querySelectorAll(".fragment").forEach((f) => f.classList.add("visible"));
-  const scale = Reveal.getScale();
   const box = slide.getBoundingClientRect();
   let right = slide.scrollWidth, bottom = slide.scrollHeight, left = 0;
   const clipped = [];

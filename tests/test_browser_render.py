@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from pathlib import Path
 
 import httpx
@@ -41,10 +40,14 @@ def _measure(browser: Browser, deck: Path) -> list[dict]:
     return browser.js(MEASURE)
 
 
-# the first slide showing a picture (an SVG output with alt text): its indices, or null
+# the first slide showing a picture (an SVG output with alt text): its indices, or null; shown at once
+# (no slide or fragment transition), for the screenshot
 FIRST_PICTURE = """
 const img = [...document.querySelectorAll('.slides img')].find(i => i.src.startsWith('data:image/svg+xml') && i.alt);
 if (!img) return null;
+const still = document.createElement('style');
+still.textContent = '.reveal *, .reveal *::before, .reveal *::after { transition: none !important; }';
+document.head.appendChild(still);
 const at = Reveal.getIndices(img.closest('section'));
 Reveal.slide(at.h, at.v);
 img.closest('section').querySelectorAll('.fragment').forEach(f => f.classList.add('visible'));
@@ -60,7 +63,7 @@ def test_every_slide_of_every_deck_fits_the_canvas(browser, tmp_path_factory):
         report[name] = measured
         failures += [describe(deck.name, slide) for slide in too_big(measured)]
         if browser.js(FIRST_PICTURE):  # evidence for issue 15: the lesson's picture on its slide
-            time.sleep(0.3)
+            browser.settle()
             browser.screenshot(ARTIFACTS / f"slide-picture-{deck.name.split('_')[0]}.png")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "slides-measured.json").write_text(json.dumps(report, indent=1))
@@ -170,7 +173,7 @@ def test_a_picture_renders_in_a_slide(browser, tmp_path):
     shown = browser.wait_for(IMAGE, 20, "the picture to load")
     assert shown["natural"] > 0 and shown["width"] > 300
     assert shown["alt"] == "The client asks the API for /me; no response"
-    time.sleep(0.3)  # let the last paint land before the screenshot
+    browser.settle()  # the fragment's fade-in ended and was painted
     browser.screenshot(ARTIFACTS / "picture-in-slide.png")
 
 
@@ -182,84 +185,3 @@ def test_a_picture_renders_in_nbconvert_html(browser, tmp_path):
     shown = browser.wait_for(IMAGE, 20, "the picture to load")
     assert shown["natural"] > 0 and shown["width"] > 300
     browser.screenshot(ARTIFACTS / "picture-in-nbconvert-html.png")
-
-
-# ---------------------------------------------------------------------------- JupyterLab
-
-
-def _runnable_picture_notebook() -> nbformat.NotebookNode:
-    """A notebook whose one code cell draws a picture, saved with that cell's output (as lessons are)."""
-    from jwt_course.pictures import Timeline
-
-    source = (
-        "from jwt_course.pictures import Timeline\n"
-        "timeline = Timeline()\n"
-        'timeline.span("client", "refresh in flight", start=0, end=2)\n'
-        'timeline.event("server", "old refresh token revoked", at=1)\n'
-        'timeline.diagram(title="The refresh race", alt="The client refreshes from 0 to 2 s; the server revokes at 1 s")'
-    )
-    timeline = Timeline()
-    timeline.span("client", "refresh in flight", start=0, end=2)
-    timeline.event("server", "old refresh token revoked", at=1)
-    data, metadata = timeline.diagram(
-        title="The refresh race", alt="The client refreshes from 0 to 2 s; the server revokes at 1 s"
-    )._repr_mimebundle_()
-    cell = new_code_cell(source, execution_count=1)
-    cell.outputs = [new_output("execute_result", data=data, metadata=metadata, execution_count=1)]
-    kernel = {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}}
-    return new_notebook(cells=[new_markdown_cell("# A picture in JupyterLab"), cell], metadata=kernel)
-
-
-@pytest.fixture
-def lab_with_picture(tmp_path: Path):
-    """JupyterLab (as `make lab` runs it, headless) serving a folder with one picture notebook."""
-    import os
-    import secrets
-    import subprocess
-    import sys
-
-    from webdriver import free_port, stop_process, wait_http
-
-    nbformat.write(_runnable_picture_notebook(), tmp_path / "picture.ipynb")
-    port, token = free_port(), secrets.token_hex(16)
-    jupyter = Path(sys.executable).with_name("jupyter")
-    command = [
-        str(jupyter), "lab", "--no-browser", f"--ServerApp.root_dir={tmp_path}", f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0", f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
-    ] + (["--allow-root"] if os.geteuid() == 0 else [])  # fmt: skip
-    env = {**os.environ, "JUPYTER_TOKEN": token}
-    env.pop("DISPLAY", None)
-    log = tmp_path / "lab.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/api/status?token={token}", 60, process, log)
-        yield f"http://127.0.0.1:{port}/lab/tree/picture.ipynb?token={token}"
-    finally:
-        stop_process(process)
-
-
-OUTPUT = "return [...document.querySelectorAll('.jp-OutputArea-output')].map(e => e.dataset.mimeType + ':' + (e.querySelector('img, svg') ? 'drawn' : 'text'))"
-
-
-def test_jupyterlab_shows_the_png_until_the_cell_runs_then_the_svg(browser, lab_with_picture):
-    # A notebook opened from disk is untrusted: JupyterLab renders no SVG from it (its SVG renderer is
-    # "unsafe") but does render PNG; after the cell runs, its output is trusted and the SVG is shown.
-    browser.get(lab_with_picture)
-    shown = browser.wait_for(f"const o = (() => {{ {OUTPUT} }})(); return o.length && o", 90, "the saved output")
-    assert shown == ["image/png:drawn"]
-    browser.screenshot(ARTIFACTS / "picture-in-jupyterlab-saved.png")
-    browser.wait_for(
-        "return [...document.querySelectorAll('.jp-StatusBar-TextItem')].some(e => /Idle/.test(e.textContent))",
-        60,
-        "an idle kernel",
-    )
-    browser.menu("Run", "Run All Cells")
-    shown = browser.wait_for(
-        f"const o = (() => {{ {OUTPUT} }})(); return o.length && o[0].startsWith('image/svg') && o", 60, "the SVG"
-    )
-    assert shown == ["image/svg+xml:drawn"]
-    time.sleep(0.3)
-    browser.screenshot(ARTIFACTS / "picture-in-jupyterlab-run.png")

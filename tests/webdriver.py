@@ -7,14 +7,17 @@ dependency for one test.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -53,6 +56,7 @@ class Browser:
         }
         caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}}
         self.session = f"/session/{self._send('POST', '/session', caps)['sessionId']}"
+        self.origins: set[str] = set()  # every origin get() opened, for reset()
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         response = self.http.request(method, path, json=body)
@@ -62,7 +66,40 @@ class Browser:
         return value
 
     def get(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.origins.add(f"{parts.scheme}://{parts.netloc}")
         self._send("POST", f"{self.session}/url", {"url": url})
+
+    def cdp(self, command: str, **params: Any) -> Any:
+        """A Chrome DevTools Protocol command, through chromedriver."""
+        return self._send("POST", f"{self.session}/goog/cdp/execute", {"cmd": command, "params": params})
+
+    def reset(self) -> None:
+        """Leave the session as a new one starts: one blank tab; no cookies, storage or cache anywhere it went.
+
+        The tabs it had are closed (their pages, timers, sockets and sessionStorage with them), every
+        cookie and the HTTP cache are cleared, and so is the storage (localStorage, IndexedDB, service
+        workers, Cache Storage) of every origin it opened. What stays is the running Chromium.
+        """
+        with contextlib.suppress(WebDriverError):  # a page that no longer answers is closed anyway
+            self.origins.add(str(self.js("return location.origin")))
+        old = self._send("GET", f"{self.session}/window/handles")
+        tab = self._send("POST", f"{self.session}/window/new", {"type": "tab"})["handle"]
+        self._send("POST", f"{self.session}/window", {"handle": tab})
+        for handle in old:
+            self._send("POST", f"{self.session}/window", {"handle": handle})
+            self._send("DELETE", f"{self.session}/window")
+        self._send("POST", f"{self.session}/window", {"handle": tab})
+        self.cdp("Page.bringToFront")  # focused, as a new session's tab is
+        for origin in sorted(self.origins - {"null"}):
+            self.cdp("Storage.clearDataForOrigin", origin=origin, storageTypes="all")
+        self.cdp("Network.clearBrowserCookies")
+        self.cdp("Network.clearBrowserCache")
+        self.origins.clear()
+        tabs, url = self._send("GET", f"{self.session}/window/handles"), self.js("return location.href")
+        cookies = self.cdp("Storage.getCookies")["cookies"]
+        if len(tabs) != 1 or url != "about:blank" or cookies or not self.js("return document.hasFocus()"):
+            raise WebDriverError(f"not reset: {len(tabs)} tabs, the last at {url}, {len(cookies)} cookies")
 
     def js(self, script: str) -> Any:
         return self._send("POST", f"{self.session}/execute/sync", {"script": script, "args": []})
@@ -81,12 +118,21 @@ class Browser:
     def wait_for(self, script: str, timeout: float, what: str) -> Any:
         deadline = time.monotonic() + timeout
         value = None
-        while time.monotonic() < deadline:
+        for pause in _pauses():
             value = self.js(script)
             if value:
                 return value
-            time.sleep(0.25)
+            if time.monotonic() + pause > deadline:
+                break
+            time.sleep(pause)
         raise TimeoutError(f"waited {timeout:.0f} s for {what} (last answer: {value!r})")
+
+    def settle(self) -> None:
+        """Return once the page has painted its current state: short animations ended, two frames drawn.
+
+        Before a screenshot, instead of a fixed sleep (a fragment fades in over 0.2 s, for one).
+        """
+        self._send("POST", f"{self.session}/execute/async", {"script": SETTLE, "args": []})
 
     def menu(self, top: str, label: str) -> None:
         """Click a JupyterLab menu bar entry, then the item with that label."""
@@ -111,6 +157,16 @@ class Browser:
         finally:
             self.http.close()
 
+
+# For Browser.settle: the animations that end within a second (a fragment's fade-in; not a spinner, nor
+# reveal.js's 100-second bouncing arrow hint) finished, then two frames drawn.
+SETTLE = """
+const done = arguments[arguments.length - 1];
+const ending = document.getAnimations().filter((a) => a.playState === "running" &&
+  a.effect.getComputedTiming().endTime - (a.currentTime || 0) < 1000);
+Promise.race([Promise.all(ending.map((a) => a.finished.catch(() => null))), new Promise((r) => setTimeout(r, 2000))])
+  .then(() => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));
+"""
 
 SWAGGER_ME = "#operations-default-me_me_get"
 
@@ -164,8 +220,16 @@ def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes], log: P
                 return
         except httpx.TransportError:
             pass
-        time.sleep(0.25)
+        time.sleep(0.1)
     raise TimeoutError(f"nothing answered at {url} within {timeout:.0f} s:\n{log.read_text()[-2000:]}")
+
+
+def _pauses() -> Iterator[float]:
+    """How long wait_for sleeps between polls: 50 ms, growing by half to 250 ms (quick when it is quick)."""
+    pause = 0.05
+    while True:
+        yield pause
+        pause = min(pause * 1.5, 0.25)
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:
