@@ -23,8 +23,8 @@ from webdriver import swagger_authorize_and_get_me
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def api() -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def _api() -> Iterator[Any]:
     tokens: list[tuple[str, list[str]]] = []
     app = create_app(Settings(secret_key="swagger-ui-test-secret-of-at-least-32-bytes"))
 
@@ -38,6 +38,14 @@ def api() -> Iterator[Any]:
 
     with serve(app) as server:
         yield server, tokens
+
+
+@pytest.fixture
+def api(_api: Any) -> Any:
+    """The demo API, served once for the module; the /token requests each test sees are its own."""
+    server, tokens = _api
+    tokens.clear()
+    return server, tokens
 
 
 def test_authorize_button_logs_in_through_token_and_try_it_out_gets_me(browser, api):
