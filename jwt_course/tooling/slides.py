@@ -351,20 +351,25 @@ def _exporter() -> Any:
     from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    class Exporter(SlidesExporter):  # type: ignore[misc]
-        def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> tuple[str, Any]:
+    class Exporter(SlidesExporter):
+        # returns HTML text, not a notebook, as HTMLExporter's does (which also ignores [override])
+        def from_notebook_node(  # type: ignore[override]
+            self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
+        ) -> tuple[str, dict[str, Any]]:
             # HTMLExporter.from_notebook_node (nbconvert 7.17) without its BeautifulSoup pass
+            me: Any = self  # nbconvert's helpers below are untyped
             langinfo = nb.metadata.get("language_info", {})
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            highlight = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-            resources = self._init_resources(resources)
-            data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
-            self.register_filter("highlight_code", highlight)
-            self.register_filter("filter_data_type", data_type)
+            highlight = me.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = me._init_resources(resources)
+            data_type = WidgetsDataTypeFilter(notebook_metadata=me._nb_metadata, parent=self, resources=resources)
+            me.register_filter("highlight_code", highlight)
+            me.register_filter("filter_data_type", data_type)
             html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
             return _TAG_OR_RAW_TEXT.sub(_soup_edits, html), resources
 
-    return Exporter(**_exporter_options())
+    make: Any = Exporter
+    return make(**_exporter_options())
 
 
 def _exporter_options() -> dict[str, Any]:
