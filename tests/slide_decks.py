@@ -1,6 +1,6 @@
 """The lesson decks, exported once per test run, and how to measure their slides in Chromium.
 
-Both tests/testslides.py and tests/test_browser_render.py need every deck; exporting them costs
+Both tests/test_slides.py and tests/test_browser_render.py need every deck; exporting them costs
 seconds per lesson, so the first pytest worker to ask exports them into a folder shared by all
 workers of the run (beside pytest's per-worker temporary folders) under a file lock, and the
 others reuse that folder.
