@@ -129,15 +129,24 @@ $(LAB_CONFIG):
 	mkdir -p $(dir $(LAB_CONFIG))
 	printf '{"LabApp": {"news_url": null, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}\n' > $@
 
-setup: $(STAMP) $(PROFILE) $(LAB_CONFIG)
+# ... and no "Would you like to get notified about official Jupyter news?" toast either: JupyterLab
+# asks while its fetchNews setting is "none", whatever news_url says. This default lives in the venv's
+# labconfig, so every lab run from .venv has it (make lab, the tests, a hub's learners); a learner's
+# own setting still wins (Settings > Notifications).
+NEWS_DEFAULT := $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
+$(NEWS_DEFAULT): $(STAMP)
+	mkdir -p $(dir $(NEWS_DEFAULT))
+	printf '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}\n' > $@
+
+setup: $(STAMP) $(PROFILE) $(LAB_CONFIG) $(NEWS_DEFAULT)
 
 # LAB_ROOT: the folder JupyterLab serves (the browser test serves a copy of the notebooks).
 LAB_ROOT ?= $(CURDIR)
-lab: $(STAMP) $(LAB_CONFIG)
+lab: $(STAMP) $(LAB_CONFIG) $(NEWS_DEFAULT)
 	cd "$(LAB_ROOT)" && "$(abspath $(VENV))/bin/jupyter" lab $(ALLOW_ROOT) $(NO_BROWSER) \
 		--ServerApp.root_dir="$(LAB_ROOT)" notebooks/00_start_here.ipynb
 
-test: $(KOTLIN_STAMP) $(PROFILE)
+test: $(KOTLIN_STAMP) $(PROFILE) $(NEWS_DEFAULT)
 	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Re-execute notebooks in place, top to bottom, each in a fresh kernel.

@@ -112,7 +112,10 @@ def test_a_lesson_runs_top_to_bottom_in_jupyterlab_without_errors(lab, browser):
     assert browser.js(ERRORS) == 0, "a cell shows an error in the browser (see test-artifacts/)"
     assert browser.js(STDERR) == 0, "a cell wrote to stderr in the browser (see test-artifacts/)"
     assert browser.js(f"return document.querySelectorAll('{NB} .jp-OutputArea-output').length") > 0
-    assert page_config["news"] == {"disabled": True}, "the lab asks every learner about Jupyter news"
+    assert page_config["news"] == {"disabled": True}, "the lab fetches Jupyter news"
+    # the toast asking whether to fetch news shows while the fetchNews setting is "none" (make's default: "false")
+    page_text = browser.js("return document.body.innerText")
+    assert "notified about official Jupyter news" not in page_text, "the lab asks every learner about Jupyter news"
     # the tabs the test opened are saved in its own workspace folder, not the course's
     assert _saved_workspace(workspaces), "the test's workspace was not saved in its own folder"
 
