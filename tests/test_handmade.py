@@ -36,7 +36,16 @@ from jwt_course.handmade import b64url_decode, b64url_encode, decode, decode_jws
 
 # 64 bytes: long enough for HS512, so PyJWT does not warn (pytest turns warnings into errors).
 SECRET = b"handmade-test-secret-0123456789-" * 2
-NOW = int(time.time())
+NOW = int(time.time())  # set again before each test (below): tokens "valid for 60 s" are made at run time
+
+
+@pytest.fixture(autouse=True)
+def _now_is_the_time_the_test_runs() -> None:
+    # Collected at import, NOW went stale once test_handmade ran more than 60 s after collection
+    # (the slowest test files run first under `make test`), and its fresh tokens had expired.
+    global NOW
+    NOW = int(time.time())
+
 
 # Generated once: RSA key generation takes a noticeable fraction of a second.
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
