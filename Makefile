@@ -23,6 +23,10 @@ test notebooks exercises slides bench: export XDG_CONFIG_HOME := $(RUN_HOME)/con
 test notebooks exercises slides bench: export XDG_CACHE_HOME := $(RUN_HOME)/cache
 test notebooks exercises slides bench: export MPLCONFIGDIR := $(RUN_HOME)/matplotlib
 test notebooks exercises slides bench: export npm_config_cache := $(RUN_HOME)/npm
+# The machine may set PYTHONDONTWRITEBYTECODE (this one does): then every kernel, CLI run and pytest
+# worker compiles the course package (and pytest rewrites the tests) from source again, about 0.2 s
+# per process and 0.6 s per pytest process; a test run starts dozens. __pycache__ is git-ignored.
+test notebooks exercises: export PYTHONDONTWRITEBYTECODE :=
 
 # Jupyter refuses to run as root unless told; CI containers run as root, laptops do not.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)

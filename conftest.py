@@ -6,7 +6,7 @@ default order, most tests first, puts one-test files such as the JupyterHub test
 20-second file that starts last leaves the other core idle for those 20 seconds; started first,
 it runs beside many short files. So the files below, each several seconds of real processes
 (JupyterHub, Chromium, JupyterLab, a JVM), are collected first, longest first; the rest keep
-their order. The figures are summed test durations of one `make test` here (2 cores); a file
+their order. The figures are summed test durations in one `make test` here (2 cores, 2026-12-02); a file
 missing from the list only runs later, it still runs.
 """
 
@@ -15,19 +15,17 @@ from __future__ import annotations
 import pytest
 
 SLOWEST_FIRST = (
-    "tests/test_browser_render.py",  # 35 s: every slide deck measured in Chromium, JupyterLab
-    "tests/test_hub.py",  # 21 s: a real JupyterHub, two learners' servers, Chromium
-    "notebooks/08_bonus_coroutines_asyncio.ipynb",  # 19 s: a Kotlin JVM and 14 Kotlin cells
-    "tests/test_kotlin.py",  # 16 s: Kotlin kernels started and killed
+    "tests/test_hub.py",  # 30 s: a real JupyterHub, two learners' servers, Chromium
+    "tests/test_browser_lab.py",  # 26 s: a lesson and a picture run in JupyterLab in Chromium
+    "notebooks/08_bonus_coroutines_asyncio.ipynb",  # 20 s: a Kotlin JVM and 14 Kotlin cells
+    "tests/test_browser_render.py",  # 17 s: every slide of every deck measured in Chromium
+    "tests/test_kotlin.py",  # 14 s: Kotlin kernels started and killed
     "tests/test_schemathesis.py",  # 12 s
-    "tests/test_browser_lab.py",  # 12 s: a lesson run in JupyterLab in Chromium
-    "tests/test_cli.py",
-    "notebooks/07_interview_review.ipynb",  # 9 s: Part D's Kotlin JVM
-    "tests/test_corpus_ch08.py",
-    "tests/test_heldout_ch08.py",
-    "tests/test_readme.py",
-    "tests/test_slides.py",
-    "tests/test_workshop_serve.py",
+    "notebooks/07_interview_review.ipynb",  # 11 s: Part D's Kotlin JVM
+    "notebooks/02_sessions_vs_jwt.ipynb",  # 8 s
+    "tests/test_cli.py",  # 8 s
+    "notebooks/04_refresh_and_revocation.ipynb",  # 7 s
+    "notebooks/05_keys_and_jwks.ipynb",  # 7 s
 )
 
 
