@@ -180,10 +180,13 @@ def test_without_the_kernel_a_kotlin_cell_prints_one_line_and_python_goes_on():
 def test_describe_installation_names_the_kernel_and_java_versions():
     from importlib.metadata import version
 
-    from jwt_course.kotlin import describe_installation
+    from jwt_course.kotlin import _find_start_cache, describe_installation, find_kotlin
 
     line = describe_installation()
     assert line.startswith(f"Kotlin kernel {version('kotlin-jupyter-kernel')} on Java ")
+    built = _find_start_cache(find_kotlin()) is not None
+    assert line.endswith(", start-up cache built") == built, line
+    assert ("`python -m jwt_course.kotlin` builds it" in line) == (not built), line
 
 
 def test_doctor_reports_the_kotlin_cells_without_failing_when_they_are_absent():
